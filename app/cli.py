@@ -1,0 +1,161 @@
+"""Command line: `python -m app recognize | models ...`. A thin shell over `services`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+
+from app.config import Settings
+from app.domain import AnalysisResult
+from app.errors import AppError
+from app.pipeline.analyze import Progress
+from app.sifis import RequestIds, result_value
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except AppError as exc:
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    rec = sub.add_parser("recognize", help="recognise residents in videos or images")
+    rec.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    rec.add_argument("--db", type=Path, help="resident directory (default: DATABASE_DIR)")
+    rec.add_argument("--privacy", default="0", help="privacy parameter (0/1 or odd kernel >= 3)")
+    rec.add_argument("--json", action="store_true", help="one JSON value object per line")
+    rec.add_argument("--every-frame", action="store_true", help="analyse every video frame")
+    rec.set_defaults(run=_recognize)
+
+    mod = sub.add_parser("models", help="offline model provisioning")
+    msub = mod.add_subparsers(required=True, metavar="ACTION")
+    msub.add_parser("setup", help="provision weights and load the configured models").set_defaults(
+        run=_models_setup
+    )
+    msub.add_parser("list", help="which recognizers can run here, and why not").set_defaults(
+        run=_models_list
+    )
+    fetch = msub.add_parser("fetch", help="download a recognizer's weights (needs internet)")
+    fetch.add_argument("name")
+    fetch.set_defaults(run=_models_fetch)
+    return parser
+
+
+def _build(settings: Settings):  # -> Services; imported late so `--help` stays fast
+    from app.services import Services
+
+    return Services.build(settings)
+
+
+def _recognize(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if args.every_frame:
+        settings.analysis_fps = 0
+    services = _build(settings)
+    privacy = services.privacy(args.privacy)
+    gallery = services.gallery(args.db or settings.database_dir)
+    for skipped in gallery.report.skipped:
+        print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+    failures = 0
+    for path in args.files:
+        try:
+            with _progress_bar(path.name) as progress:
+                result = services.recognize_file(path, privacy, gallery, progress)
+        except (AppError, OSError) as exc:
+            failures += 1
+            code = getattr(exc, "code", "unreadable_file")
+            message = getattr(exc, "message", None) or exc.strerror or str(exc)
+            if args.json:
+                print(
+                    json.dumps(
+                        {"file_name": path.name, "error": {"code": code, "message": message}}
+                    )
+                )
+            else:
+                print(f"{path.name}: error [{code}]: {message}")
+            continue
+        value = result_value(
+            result, file_name=path.name, ids=RequestIds(), analysis_id=str(uuid.uuid4())
+        )
+        print(json.dumps(value) if args.json else _summary(path.name, result), flush=True)
+    return 1 if failures else 0
+
+
+def _summary(name: str, result: AnalysisResult) -> str:
+    lines = [
+        f"{name}: {result.media_type.value}, privacy {result.privacy_parameter}, "
+        f"{result.analysed_frames}/{result.count_frames} frames analysed"
+    ]
+    for r in result.residents:
+        span = (
+            f"frames {r.first_frame}-{r.last_frame} ({r.first_seen_s:.1f}-{r.last_seen_s:.1f} s), "
+            if result.count_frames > 1
+            else ""
+        )
+        lines.append(f"  {r.name}: {span}seen in {r.frames} frame(s), confidence {r.confidence}")
+    if not result.residents:
+        lines.append("  no resident recognised")
+    lines.append(f"  unknown faces: {result.unknown_faces}")
+    return "\n".join(lines)
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Progress | None]:
+    """A tqdm bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=label, unit="frame", file=sys.stderr, leave=False) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total or None
+            bar.update(done - bar.n)
+
+        yield update
+
+
+def _models_setup(args: argparse.Namespace) -> int:
+    settings = Settings()
+    services = _build(settings)
+    a = services.analyzer
+    print(f"ready: detector {a.detector.name}, recognizer {a.embedder.name}")
+    print(f"weights folder: {settings.weights_home.resolve()}")
+    return 0
+
+
+def _models_list(args: argparse.Namespace) -> int:
+    from app.pipeline import models
+
+    home = Settings().weights_home.resolve()
+    models.provision(home)
+    for name in models.recognizer_names():
+        status = models.recognizer_status(name, home)
+        print(f"{'ok ' if status.usable else ' - '} {name:<13} {status.detail}")
+    print("detectors: opencv (Haar cascade, default), dlib (HOG)")
+    return 0
+
+
+def _models_fetch(args: argparse.Namespace) -> int:
+    from app.pipeline import models
+
+    models.provision(Settings().weights_home.resolve())
+    with models.downloads_allowed():
+        models.build_recognizer(args.name)
+    print(f"{args.name}: weights installed")
+    return 0

@@ -1,0 +1,80 @@
+"""Frozen value types shared by the pipeline, the services and the shells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class MediaType(str, Enum):
+    """The SIFIS `Type` field."""
+
+    VIDEO = "Video_file"
+    IMAGE = "Image_file"
+    CAMERA = "cam_link"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A face rectangle in frame pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def area(self) -> int:
+        return self.w * self.h
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union, 0 when the boxes do not overlap."""
+        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union else 0.0
+
+
+@dataclass(frozen=True)
+class Match:
+    """The gallery's answer for one face: a resident name, or None when nobody is close enough."""
+
+    name: str | None
+    distance: float
+    threshold: float
+    confidence: int
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    detector: str
+    recognizer: str
+    threshold: float
+
+
+@dataclass(frozen=True)
+class ResidentSighting:
+    """A confirmed resident across the analysed frames."""
+
+    name: str
+    first_frame: int
+    last_frame: int
+    first_seen_s: float
+    last_seen_s: float
+    frames: int
+    confidence: int
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What one analysis found. Carries names, frame numbers, counts and times; never pixels."""
+
+    media_type: MediaType
+    privacy_parameter: int
+    count_frames: int
+    analysed_frames: int
+    residents: tuple[ResidentSighting, ...]
+    unknown_faces: int
+    labels: dict[int, str] = field(default_factory=dict)
+    model: ModelInfo | None = None

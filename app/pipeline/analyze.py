@@ -1,0 +1,125 @@
+"""analyse(source, gallery, privacy) -> AnalysisResult: the pipeline's single entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.domain import AnalysisResult, Match, ModelInfo
+from app.pipeline.align import AlignedFace, LandmarkAligner
+from app.pipeline.detect import Detector, FaceVerifier
+from app.pipeline.embed import Embedder
+from app.pipeline.matching import GalleryIndex, Mode, ThresholdTable
+from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.sources import FrameSource
+from app.pipeline.tracking import Observation, Tracker, summarize
+
+MAX_LABELS = 100  # SIFIS `Labels` entries kept (the DHT gossips at most 64 KiB per message)
+REEMBED_AFTER_S = 1.0  # a settled track is re-embedded at least this often (seconds of video)
+MIN_MOVE_IOU = 0.5  # ... and whenever its box moved more than this between analysed frames
+
+Progress = Callable[[int, int], None]  # (frames decoded so far, expected frames)
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    face: AlignedFace
+    match: Match
+
+
+class Analyzer:
+    """Detect -> align -> embed -> match, built once and shared by every request."""
+
+    def __init__(
+        self,
+        detector: Detector,
+        aligner: LandmarkAligner,
+        embedder: Embedder,
+        verifier: FaceVerifier,
+        thresholds: ThresholdTable,
+        confirm_frames: int,
+        fixed_threshold: float | None = None,
+    ) -> None:
+        self.detector, self.aligner, self.embedder = detector, aligner, embedder
+        self.verifier = verifier
+        self.thresholds, self.confirm_frames = thresholds, confirm_frames
+        self.fixed_threshold = fixed_threshold
+
+    def threshold(self, privacy: PrivacyLevel, mode: Mode = "gallery") -> float:
+        if self.fixed_threshold is not None:
+            return self.fixed_threshold
+        e = self.embedder
+        return self.thresholds.threshold(e.name, e.metric, privacy.kernel, mode)
+
+    def model_info(self, privacy: PrivacyLevel) -> ModelInfo:
+        return ModelInfo(self.detector.name, self.embedder.name, round(self.threshold(privacy), 3))
+
+    def faces(self, frame: BlurredFrame, verified: bool = False) -> list[AlignedFace]:
+        """Aligned faces of a frame; with `verified`, only boxes the CNN verifier confirms."""
+        boxes = self.detector.detect(frame)
+        if verified:
+            boxes = [b for b in boxes if self.verifier.is_face(frame, b)]
+        return self.aligner.align(frame, boxes)
+
+    def embed(self, faces: list[AlignedFace]) -> np.ndarray:
+        return self.embedder.embed([f.chip for f in faces])
+
+    def identify(
+        self, frame: BlurredFrame, gallery: GalleryIndex, privacy: PrivacyLevel
+    ) -> list[FaceMatch]:
+        """Every face of one frame with its best resident (or None)."""
+        faces = self.faces(frame)
+        matches = gallery.match(self.embed(faces), self.embedder.metric, self.threshold(privacy))
+        return [FaceMatch(f, m) for f, m in zip(faces, matches, strict=True)]
+
+    def analyze(
+        self,
+        source: FrameSource,
+        gallery: GalleryIndex,
+        privacy: PrivacyLevel,
+        progress: Progress | None = None,
+    ) -> AnalysisResult:
+        single = source.expected_frames == 1 and source.fps == 0
+        confirm = 1 if single else self.confirm_frames
+        threshold = self.threshold(privacy)
+        reembed_frames = max(1, round(REEMBED_AFTER_S * source.fps)) if source.fps else 1
+        tracker = Tracker()
+        last_embedded: dict[int, int] = {}
+        analysed = 0
+        for ordinal, (index, frame) in enumerate(source):
+            analysed += 1
+            boxes = self.detector.detect(frame)
+            tracks = tracker.assign(ordinal, boxes)
+            todo = [
+                i
+                for i, (box, track) in enumerate(zip(boxes, tracks, strict=True))
+                if not track.observations
+                or not track.settled(confirm)
+                or index - last_embedded.get(track.id, -(10**9)) >= reembed_frames
+                or box.iou(track.box) < MIN_MOVE_IOU
+            ]
+            faces = self.aligner.align(frame, [boxes[i] for i in todo])
+            matches = gallery.match(self.embed(faces), self.embedder.metric, threshold)
+            by_box = dict(zip(todo, matches, strict=True))
+            for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
+                track.observations.append(Observation(index, box, by_box.get(i)))
+                if i in by_box:
+                    last_embedded[track.id] = index
+                if track.is_face is None and len(track.observations) >= confirm:
+                    if not track.votes():  # about to count as an unknown face: double-check
+                        track.is_face = self.verifier.is_face(frame, box)
+            if progress:
+                progress(source.count_frames, source.expected_frames)
+        summary = summarize(tracker.tracks, confirm, source.fps, MAX_LABELS)
+        return AnalysisResult(
+            media_type=source.media_type,
+            privacy_parameter=privacy.kernel,
+            count_frames=source.count_frames,
+            analysed_frames=analysed,
+            residents=summary.residents,
+            unknown_faces=summary.unknown_faces,
+            labels=summary.labels,
+            model=self.model_info(privacy),
+        )

@@ -1,0 +1,71 @@
+"""Face embedders behind one protocol: dlib ResNet (default) and any other DeepFace model."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.pipeline.models import build_recognizer
+
+
+class Embedder(Protocol):
+    name: str
+    model_id: str  # names the model *and* its preprocessing: the embedding cache key
+    metric: str  # "euclidean" or "cosine"
+    chip_size: int
+    chip_padding: float
+
+    def embed(self, chips: list[np.ndarray]) -> np.ndarray:
+        """RGB aligned chips -> (n, d) float32 embeddings."""
+        ...
+
+
+class DlibEmbedder:
+    """dlib's ResNet (128-d), taken from DeepFace's model zoo, fed dlib-aligned 150 px chips."""
+
+    name = "Dlib"
+    metric = "euclidean"
+    chip_size = 150
+    chip_padding = 0.25
+    model_id = "Dlib/chip150-pad0.25"
+
+    def __init__(self) -> None:
+        self._net = build_recognizer("Dlib").model.model  # dlib.face_recognition_model_v1
+
+    def embed(self, chips: list[np.ndarray]) -> np.ndarray:
+        if not chips:
+            return np.zeros((0, 128), np.float32)
+        return np.asarray(self._net.compute_face_descriptor(chips), dtype=np.float32)
+
+
+class DeepFaceEmbedder:
+    """Any other DeepFace recognition model (VGG-Face, Facenet, ArcFace, SFace, ...).
+
+    The chip is resized and padded to the model's input exactly as DeepFace's own `represent`
+    does, and compared with cosine distance, DeepFace's default metric.
+    """
+
+    metric = "cosine"
+    chip_padding = 0.1
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._model: Any = build_recognizer(name)
+        height, width = self._model.input_shape
+        self._target = (height, width)
+        self.chip_size = max(height, width)
+        self.model_id = f"{name}/chip{self.chip_size}-pad{self.chip_padding}"
+
+    def embed(self, chips: list[np.ndarray]) -> np.ndarray:
+        from deepface.modules.preprocessing import resize_image
+
+        if not chips:
+            return np.zeros((0, self._model.output_shape), np.float32)
+        batch = np.concatenate([resize_image(c[:, :, ::-1], self._target) for c in chips])
+        out = np.asarray(self._model.forward(batch), dtype=np.float32)
+        return out.reshape(len(chips), -1)
+
+
+def build_embedder(name: str) -> Embedder:
+    return DlibEmbedder() if name == "Dlib" else DeepFaceEmbedder(name)

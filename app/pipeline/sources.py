@@ -1,0 +1,227 @@
+"""Frame sources: uploaded images and video files, decoded and blurred at the door.
+
+Security (DESIGN §7): the container type is sniffed from the first bytes and only known image and
+video signatures are accepted (an HLS playlist or any text file is refused before FFmpeg sees it);
+videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts and FFmpeg
+restricted to the `file` protocol; resolution, duration and frame count are capped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from app.domain import MediaType
+from app.errors import MediaTooLarge, UndecodableMedia, UnsupportedMedia
+from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+
+_FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+_FILE_ONLY = "protocol_whitelist;file"
+_open_lock = threading.Lock()  # the FFmpeg options travel through a process-wide variable
+
+_IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
+    (0, b"\xff\xd8\xff"),  # JPEG
+    (0, b"\x89PNG\r\n\x1a\n"),  # PNG
+    (0, b"BM"),  # BMP
+)
+_VIDEO_SIGNATURES: tuple[tuple[int, bytes], ...] = (
+    (4, b"ftyp"),  # MP4, MOV, 3GP, M4V
+    (4, b"moov"),  # old QuickTime
+    (4, b"mdat"),
+    (4, b"wide"),
+    (4, b"free"),
+    (0, b"\x1a\x45\xdf\xa3"),  # Matroska, WebM
+    (0, b"FLV"),
+    (0, b"OggS"),
+    (0, b"\x00\x00\x01\xba"),  # MPEG program stream
+    (0, b"GIF87a"),
+    (0, b"GIF89a"),
+)
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    max_frame_pixels: int = 3840 * 2160
+    max_video_seconds: float = 900.0
+    max_video_frames: int = 54_000
+    open_timeout_ms: int = 10_000
+    read_timeout_ms: int = 10_000
+
+
+def sniff_media_type(head: bytes) -> MediaType:
+    """Classify a file by its first bytes; refuse anything that is not a known container."""
+
+    def has(sig: tuple[int, bytes]) -> bool:
+        offset, magic = sig
+        return head[offset : offset + len(magic)] == magic
+
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return MediaType.IMAGE
+    if any(has(s) for s in _IMAGE_SIGNATURES):
+        return MediaType.IMAGE
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return MediaType.VIDEO
+    if any(has(s) for s in _VIDEO_SIGNATURES):
+        return MediaType.VIDEO
+    if len(head) >= 189 and head[0] == 0x47 and head[188] == 0x47:  # MPEG transport stream
+        return MediaType.VIDEO
+    if not head:
+        raise UndecodableMedia("the file is empty")
+    raise UnsupportedMedia(
+        "not a supported image (JPEG, PNG, BMP, WebP) or video (MP4/MOV, AVI, MKV/WebM, MPEG, "
+        "FLV, Ogg, GIF) file"
+    )
+
+
+class FrameSource:
+    """Iterate `(frame_index, BlurredFrame)` over the frames chosen for analysis.
+
+    `count_frames` is the number of frames decoded so far (all of them once iteration ends);
+    `expected_frames` is the container's own estimate, for progress display.
+    """
+
+    media_type: MediaType
+    fps: float
+    expected_frames: int
+    count_frames: int
+
+    def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ImageSource(FrameSource):
+    media_type = MediaType.IMAGE
+
+    def __init__(self, path: Path, privacy: PrivacyLevel, limits: MediaLimits) -> None:
+        self.path, self.privacy, self.limits = path, privacy, limits
+        self.fps = 0.0
+        self.expected_frames = 1
+        self.count_frames = 0
+
+    def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
+        frame = decode_image(self.path, self.limits)
+        self.count_frames = 1
+        yield 0, self.privacy.blur(frame)
+
+
+def decode_image(path: Path, limits: MediaLimits) -> np.ndarray:
+    """Decode an image file to BGR, checking its header's size before decoding any pixels."""
+    try:
+        with Image.open(path) as img:
+            width, height = img.size
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLarge("image resolution is absurdly large") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UndecodableMedia("the image header cannot be read") from exc
+    _check_resolution(width, height, limits)
+    frame = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise UndecodableMedia("the image data cannot be decoded (corrupt or truncated)")
+    return frame
+
+
+class VideoFileSource(FrameSource):
+    """A video file read through FFmpeg, sampled at `analysis_fps` (0 = every frame).
+
+    Frames that are not analysed are only `grab()`bed, never converted to pixels for us.
+    """
+
+    media_type = MediaType.VIDEO
+
+    def __init__(
+        self, path: Path, privacy: PrivacyLevel, limits: MediaLimits, analysis_fps: float
+    ) -> None:
+        self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
+        self.count_frames = 0
+        self._cap = _open_capture(str(path), _FILE_ONLY, limits)
+        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        _check_resolution(width, height, limits)
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
+        frames = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        self.expected_frames = int(frames) if math.isfinite(frames) and frames > 0 else 0
+        if self.expected_frames / self.fps > limits.max_video_seconds:
+            self._cap.release()
+            raise MediaTooLarge(
+                f"video lasts {self.expected_frames / self.fps:.0f} s, "
+                f"over the limit of {limits.max_video_seconds:.0f} s"
+            )
+
+    def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
+        cap, limits = self._cap, self.limits
+        step = self.fps / self.analysis_fps if 0 < self.analysis_fps < self.fps else 1.0
+        next_analysed = 0.0
+        index = 0
+        try:
+            while True:
+                analyse = index >= next_analysed - 1e-6
+                if analyse:
+                    ok, frame = cap.read()
+                else:
+                    ok, frame = cap.grab(), None
+                if not ok:
+                    break
+                if index >= limits.max_video_frames or index / self.fps > limits.max_video_seconds:
+                    raise MediaTooLarge("video is longer than the configured limits")
+                self.count_frames = index + 1
+                if frame is not None:
+                    _check_resolution(frame.shape[1], frame.shape[0], limits)
+                    next_analysed += step
+                    yield index, self.privacy.blur(frame)
+                index += 1
+        finally:
+            cap.release()
+        if self.count_frames == 0:
+            raise UndecodableMedia("the video holds no decodable frame")
+
+
+def open_media(
+    path: Path, privacy: PrivacyLevel, limits: MediaLimits, analysis_fps: float
+) -> FrameSource:
+    """Open an uploaded file as an image or a video source, after sniffing its type."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if sniff_media_type(head) is MediaType.IMAGE:
+        return ImageSource(path, privacy, limits)
+    return VideoFileSource(path, privacy, limits, analysis_fps)
+
+
+def _check_resolution(width: int, height: int, limits: MediaLimits) -> None:
+    if width <= 0 or height <= 0:
+        raise UndecodableMedia("the media reports no frame size")
+    if width * height > limits.max_frame_pixels:
+        raise MediaTooLarge(
+            f"frame size {width}x{height} is over the limit of {limits.max_frame_pixels} pixels"
+        )
+
+
+def _open_capture(target: str, ffmpeg_options: str, limits: MediaLimits) -> cv2.VideoCapture:
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+        limits.open_timeout_ms,
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+        limits.read_timeout_ms,
+    ]
+    with _open_lock:
+        previous = os.environ.get(_FFMPEG_OPTIONS_ENV)
+        os.environ[_FFMPEG_OPTIONS_ENV] = ffmpeg_options
+        try:
+            cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
+        finally:
+            if previous is None:
+                del os.environ[_FFMPEG_OPTIONS_ENV]
+            else:
+                os.environ[_FFMPEG_OPTIONS_ENV] = previous
+    if not cap.isOpened():
+        cap.release()
+        raise UndecodableMedia("the video cannot be opened (corrupt, truncated or unsupported)")
+    return cap

@@ -1,0 +1,139 @@
+"""Temporal aggregation: faces tracked across analysed frames, identities confirmed by votes.
+
+Rules (documented in README):
+- A detection joins the track whose last box overlaps it most (IoU >= 0.3) if that track was seen
+  within the last `max_gap` analysed frames; otherwise it starts a new track.
+- Each embedded observation of a track votes for the resident it matched (or for nobody). A track
+  is confirmed as resident R when R has at least `confirm_frames` votes and more votes than all
+  other residents together. One-frame flukes therefore never become sightings (unless
+  `confirm_frames` is 1, as for a single image).
+- Every observation of a confirmed track counts as a sighting of R (first/last frame, frames).
+- An unconfirmed track with at least `confirm_frames` observations is one unknown face, unless the
+  CNN verifier found no face in it; shorter unconfirmed tracks are treated as detector noise.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from app.domain import Box, Match, ResidentSighting
+
+MIN_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class Observation:
+    frame: int
+    box: Box
+    match: Match | None  # None: not embedded in this frame (identity carried by the track)
+
+
+@dataclass
+class Track:
+    id: int
+    observations: list[Observation] = field(default_factory=list)
+    last_ordinal: int = -1
+    is_face: bool | None = None  # the verifier's verdict, asked only about unknown candidates
+
+    @property
+    def box(self) -> Box:
+        return self.observations[-1].box
+
+    def votes(self) -> Counter[str]:
+        return Counter(o.match.name for o in self.observations if o.match and o.match.name)
+
+    @property
+    def embedded(self) -> list[Observation]:
+        return [o for o in self.observations if o.match is not None]
+
+    def identity(self, confirm_frames: int) -> str | None:
+        votes = self.votes()
+        if not votes:
+            return None
+        name, top = votes.most_common(1)[0]
+        rest = sum(votes.values()) - top
+        return name if top >= confirm_frames and top > rest else None
+
+    def settled(self, confirm_frames: int) -> bool:
+        """True when recent embedded observations agree, so one more is unlikely to change much."""
+        recent = self.embedded[-(confirm_frames + 1) :]
+        return len(recent) > confirm_frames and len({o.match.name for o in recent}) == 1
+
+
+class Tracker:
+    def __init__(self, max_gap: int = 3) -> None:
+        self.max_gap = max_gap
+        self.tracks: list[Track] = []
+        self._next_id = 0
+
+    def assign(self, ordinal: int, boxes: list[Box]) -> list[Track]:
+        """Return the track of each box (greedy by IoU, each track used at most once)."""
+        live = [t for t in self.tracks if ordinal - t.last_ordinal <= self.max_gap]
+        pairs = sorted(
+            ((b.iou(t.box), i, j) for i, b in enumerate(boxes) for j, t in enumerate(live)),
+            reverse=True,
+        )
+        chosen: dict[int, Track] = {}
+        used: set[int] = set()
+        for iou, i, j in pairs:
+            if iou < MIN_IOU:
+                break
+            if i not in chosen and j not in used:
+                chosen[i] = live[j]
+                used.add(j)
+        result = []
+        for i in range(len(boxes)):
+            track = chosen.get(i)
+            if track is None:
+                track = Track(self._next_id)
+                self._next_id += 1
+                self.tracks.append(track)
+            track.last_ordinal = ordinal
+            result.append(track)
+        return result
+
+
+@dataclass(frozen=True)
+class Summary:
+    residents: tuple[ResidentSighting, ...]
+    unknown_faces: int
+    labels: dict[int, str]
+
+
+def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: int) -> Summary:
+    """Turn tracks into resident sightings, an unknown-face count and SIFIS `Labels`."""
+    frames_of: dict[str, set[int]] = {}
+    confidences: dict[str, list[int]] = {}
+    unknown = 0
+    for track in tracks:
+        name = track.identity(confirm_frames)
+        if name is None:
+            unknown += len(track.observations) >= confirm_frames and track.is_face is not False
+            continue
+        frames_of.setdefault(name, set()).update(o.frame for o in track.observations)
+        confidences.setdefault(name, []).extend(
+            o.match.confidence for o in track.embedded if o.match.name == name
+        )
+    sightings = []
+    for name, frames in frames_of.items():
+        first, last = min(frames), max(frames)
+        sightings.append(
+            ResidentSighting(
+                name=name,
+                first_frame=first,
+                last_frame=last,
+                first_seen_s=round(first / fps, 2) if fps else 0.0,
+                last_seen_s=round(last / fps, 2) if fps else 0.0,
+                frames=len(frames),
+                confidence=int(statistics.median(confidences[name])),
+            )
+        )
+    sightings.sort(key=lambda s: (s.first_frame, s.name))
+    per_frame: dict[int, set[str]] = {}
+    for name, frames in frames_of.items():
+        for f in frames:
+            per_frame.setdefault(f, set()).add(name)
+    labels = {f: ", ".join(sorted(per_frame[f])) for f in sorted(per_frame)[:max_labels]}
+    return Summary(tuple(sightings), unknown, labels)

@@ -1,0 +1,46 @@
+"""SQLite connections and schema migrations (PRAGMA user_version counts applied steps)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE embeddings (
+        gallery  TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        sha256   TEXT NOT NULL,
+        dim      INTEGER NOT NULL,
+        vector   BLOB,
+        reason   TEXT,
+        created  REAL NOT NULL DEFAULT (strftime('%s', 'now')),
+        PRIMARY KEY (gallery, model_id, sha256)
+    )
+    """,
+)
+
+
+class Database:
+    """A file-backed SQLite database; one short-lived connection per unit of work."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+                conn.execute(sql)
+                conn.execute(f"PRAGMA user_version={step}")
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
