@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class MediaType(str, Enum):
+class MediaType(StrEnum):
     """The SIFIS `Type` field."""
 
     VIDEO = "Video_file"

@@ -1,4 +1,4 @@
-"""SIFIS-Home message shapes (DESIGN §3): the `value` object and its RequestPostTopicUUID envelope."""
+"""SIFIS-Home message shapes (DESIGN §3): the `value` object and its envelope."""
 
 from __future__ import annotations
 

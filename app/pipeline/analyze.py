@@ -17,7 +17,7 @@ from app.pipeline.sources import FrameSource
 from app.pipeline.tracking import Observation, Tracker, summarize
 
 MAX_LABELS = 100  # SIFIS `Labels` entries kept (the DHT gossips at most 64 KiB per message)
-REEMBED_AFTER_S = 1.0  # a settled track is re-embedded at least this often (seconds of video)
+REEMBED_AFTER_S = 2.0  # a settled track is re-embedded at least this often (seconds of video)
 MIN_MOVE_IOU = 0.5  # ... and whenever its box moved more than this between analysed frames
 
 Progress = Callable[[int, int], None]  # (frames decoded so far, expected frames)
@@ -107,9 +107,9 @@ class Analyzer:
                 track.observations.append(Observation(index, box, by_box.get(i)))
                 if i in by_box:
                     last_embedded[track.id] = index
-                if track.is_face is None and len(track.observations) >= confirm:
-                    if not track.votes():  # about to count as an unknown face: double-check
-                        track.is_face = self.verifier.is_face(frame, box)
+                unknown_candidate = len(track.observations) >= confirm and not track.votes()
+                if track.is_face is None and unknown_candidate:  # double-check before counting
+                    track.is_face = self.verifier.is_face(frame, box)
             if progress:
                 progress(source.count_frames, source.expected_frames)
         summary = summarize(tracker.tracks, confirm, source.fps, MAX_LABELS)

@@ -39,7 +39,7 @@ def distances(probes: np.ndarray, gallery: np.ndarray, metric: str) -> np.ndarra
 
 
 def confidence(distance: float, threshold: float) -> int:
-    return int(round(100 * min(1.0, max(0.0, 1.0 - distance / (2.0 * threshold)))))
+    return round(100 * min(1.0, max(0.0, 1.0 - distance / (2.0 * threshold))))
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,8 @@ class Track:
 
     def settled(self, confirm_frames: int) -> bool:
         """True when recent embedded observations agree, so one more is unlikely to change much."""
-        recent = self.embedded[-(confirm_frames + 1) :]
-        return len(recent) > confirm_frames and len({o.match.name for o in recent}) == 1
+        recent = self.embedded[-confirm_frames:]
+        return len(recent) >= confirm_frames and len({o.match.name for o in recent}) == 1
 
 
 class Tracker:

@@ -1,0 +1,95 @@
+"""Synthetic test videos made from the face photos: faces moving over a plain background.
+
+Used by the tests (a resident visible in a known span of frames) and by the throughput benchmark
+(30 s of 640x360 with 1-3 moving faces and some empty stretches). Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+WIDTH, HEIGHT = 640, 360
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """`photo` shown from frame `start` (inclusive) to `end` (exclusive), `size` px tall,
+    moving linearly from `xy0` to `xy1` (top-left corner)."""
+
+    photo: Path
+    start: int
+    end: int
+    size: int
+    xy0: tuple[int, int]
+    xy1: tuple[int, int]
+
+
+def head_crop(photo: Path) -> np.ndarray:
+    """The photo cropped around its largest Haar face with generous margins (head and shoulders)."""
+    img = cv2.imread(str(photo))
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    faces = cascade.detectMultiScale(
+        cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 1.1, 5, minSize=(40, 40)
+    )
+    x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
+    m = int(0.6 * w)
+    y0, y1 = max(0, y - m), min(img.shape[0], y + h + m)
+    x0, x1 = max(0, x - m), min(img.shape[1], x + w + m)
+    return img[y0:y1, x0:x1]
+
+
+def write_video(path: Path, appearances: list[Appearance], frames: int, fps: float = 25.0) -> Path:
+    """Render the appearances onto a textured grey background and write an MP4 (mp4v)."""
+    rng = np.random.default_rng(7)
+    background = rng.integers(90, 140, (HEIGHT, WIDTH, 3), dtype=np.uint8)
+    background = cv2.GaussianBlur(background, (9, 9), 0)
+    crops = {a.photo: head_crop(a.photo) for a in appearances}
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (WIDTH, HEIGHT))
+    if not writer.isOpened():
+        raise RuntimeError("cv2.VideoWriter cannot write mp4v here")
+    try:
+        for i in range(frames):
+            frame = background.copy()
+            for a in appearances:
+                if not a.start <= i < a.end:
+                    continue
+                t = (i - a.start) / max(1, a.end - a.start - 1)
+                x = int(a.xy0[0] + t * (a.xy1[0] - a.xy0[0]))
+                y = int(a.xy0[1] + t * (a.xy1[1] - a.xy0[1]))
+                crop = crops[a.photo]
+                w = int(crop.shape[1] * a.size / crop.shape[0])
+                tile = cv2.resize(crop, (w, a.size), interpolation=cv2.INTER_AREA)
+                x, y = min(max(0, x), WIDTH - w), min(max(0, y), HEIGHT - a.size)
+                frame[y : y + a.size, x : x + w] = tile
+            writer.write(frame)
+    finally:
+        writer.release()
+    return path
+
+
+def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[Appearance]:
+    """1-3 faces moving across the frame, with face-free gaps, cycling through the photos."""
+    photos = [faces / f"img{n}.jpg" for n in (1, 16, 26, 29, 3, 8, 13, 34, 38)]
+    total = int(seconds * fps)
+    scene: list[Appearance] = []
+    slot = int(4 * fps)  # a new group every 4 s; the last second of each slot is empty
+    for k, start in enumerate(range(0, total, slot)):
+        count = 1 + k % 3
+        for j in range(count):
+            photo = photos[(k * 3 + j) % len(photos)]
+            x0 = 10 + j * 200
+            scene.append(
+                Appearance(
+                    photo,
+                    start,
+                    min(total, start + slot - int(fps)),
+                    220,
+                    (x0, 10 + 20 * j),
+                    (x0 + 40, 120 - 20 * j),
+                )
+            )
+    return scene

@@ -1,0 +1,128 @@
+"""The real models on real photos: recognition, blur, strangers, hostile input."""
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from app.errors import AppError
+from app.pipeline.detect import HaarDetector
+from app.pipeline.privacy import PrivacyLevel
+from bench.synth_video import Appearance, write_video
+from tests.media import hostile_files
+
+STRANGERS = ["img29.jpg", "img30.jpg", "img34.jpg", "img35.jpg", "img38.jpg", "img3.jpg"]
+
+
+def recognize(services, gallery, path, kernel):
+    return services.recognize_file(path, services.privacy(kernel), gallery)
+
+
+@pytest.mark.parametrize("kernel", [0, 17])
+@pytest.mark.parametrize(
+    "photo, resident", [("img4.jpg", "Alice"), ("img59.jpg", "Bob"), ("img28.jpg", "Carol")]
+)
+def test_residents_are_recognised_in_other_photos(
+    services, gallery, faces, photo, resident, kernel
+):
+    result = recognize(services, gallery, faces / photo, kernel)
+    assert [r.name for r in result.residents] == [resident]
+    assert result.residents[0].confidence >= 50
+    assert result.count_frames == result.analysed_frames == 1
+
+
+@pytest.mark.parametrize("kernel", [0, 17, 35])
+def test_strangers_are_never_reported_as_residents(services, gallery, faces, kernel):
+    for photo in STRANGERS:
+        result = recognize(services, gallery, faces / photo, kernel)
+        assert result.residents == (), photo
+        assert result.unknown_faces == 1, photo
+
+
+def test_same_and_different_people_by_distance(services, faces):
+    analyzer = services.analyzer
+    privacy = PrivacyLevel(9)
+
+    def embed(photo):
+        frame = privacy.blur(cv2.imread(str(faces / photo)))
+        return analyzer.embed(analyzer.faces(frame))[0]
+
+    threshold = analyzer.threshold(privacy, "pair")
+    same = np.linalg.norm(embed("img1.jpg") - embed("img5.jpg"))
+    different = np.linalg.norm(embed("img1.jpg") - embed("img29.jpg"))
+    assert same < threshold < different
+
+
+def test_image_with_two_faces(services, gallery, faces):
+    result = recognize(services, gallery, faces / "couple.jpg", 9)
+    frame = PrivacyLevel(9).blur(cv2.imread(str(faces / "couple.jpg")))
+    assert len(services.analyzer.faces(frame)) == 2
+    assert [r.name for r in result.residents] == ["Alice"]
+    assert result.unknown_faces == 1
+    assert result.labels == {0: "Alice"}
+
+
+def test_video_reports_the_resident_only_in_their_span(services, gallery, faces, tmp_path):
+    # Alice (a photo not in the gallery) is on screen for frames 30-69 of 100; a stranger
+    # stays for the whole video.
+    path = write_video(
+        tmp_path / "visit.mp4",
+        [
+            Appearance(faces / "img5.jpg", 30, 70, 230, (20, 40), (60, 60)),
+            Appearance(faces / "img35.jpg", 0, 100, 230, (380, 60), (400, 40)),
+        ],
+        frames=100,
+    )
+    result = recognize(services, gallery, path, 9)
+    assert result.count_frames == 100 and result.analysed_frames == 20  # 5 of 25 fps
+    (alice,) = result.residents
+    assert alice.name == "Alice"
+    assert 30 <= alice.first_frame <= 35 and 65 <= alice.last_frame <= 69
+    assert alice.first_seen_s == pytest.approx(alice.first_frame / 25)
+    assert alice.frames == len(range(alice.first_frame, alice.last_frame + 1, 5))
+    assert result.unknown_faces == 1
+    assert set(result.labels.values()) == {"Alice"}
+    assert all(30 <= f <= 69 for f in result.labels)
+
+
+def test_hostile_files_are_refused_cleanly(services, gallery, faces, tmp_path):
+    for expected, path in hostile_files(tmp_path, faces).items():
+        with pytest.raises(AppError) as err:
+            recognize(services, gallery, path, 17)
+        assert f"{err.value.code}:{path.name}" == expected
+    # and the service still works afterwards
+    assert recognize(services, gallery, faces / "img4.jpg", 17).residents[0].name == "Alice"
+
+
+def test_no_stage_accepts_an_unblurred_frame(services, faces):
+    raw = cv2.imread(str(faces / "img1.jpg"))
+    analyzer = services.analyzer
+    for call in (
+        lambda: analyzer.detector.detect(raw),
+        lambda: analyzer.faces(raw),
+        lambda: analyzer.aligner.align(
+            raw, [HaarDetector(36).detect(PrivacyLevel(0).blur(raw.copy()))[0]]
+        ),
+        lambda: analyzer.verifier.is_face(raw, None),
+    ):
+        with pytest.raises(TypeError):
+            call()
+
+
+def test_enrollment_skips_photos_without_exactly_one_face(services, faces, tmp_path):
+    root = tmp_path / "db"
+    root.mkdir()
+    shutil.copy(faces / "img4.jpg", root / "Alice.jpg")
+    shutil.copy(faces / "couple.jpg", root / "Pair.jpg")
+    blank = np.full((200, 200, 3), 128, np.uint8)
+    cv2.imwrite(str(root / "Nobody.png"), blank)
+    gallery = services.gallery(root)
+    reasons = {s.resident: s.reason for s in gallery.report.skipped}
+    assert reasons == {
+        "Nobody": "no face found",
+        "Pair": "2 faces found; an enrollment photo needs one",
+    }
+    assert gallery.index.names == ("Alice",)
+    # a second refresh answers from the cache
+    assert services.gallery(root).report.embedded == 0

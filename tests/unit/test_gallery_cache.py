@@ -1,0 +1,84 @@
+import hashlib
+import shutil
+
+import numpy as np
+
+from app.pipeline.gallery import Enrollment, Gallery
+from app.store.db import Database
+from app.store.embeddings import SqliteEmbeddingCache
+
+
+class CountingEnroller:
+    """Stands in for the face models: a vector derived from the file bytes, counted calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, path):
+        self.calls.append(path.name)
+        data = path.read_bytes()
+        if data.startswith(b"noface"):
+            return Enrollment(None, "no face found")
+        return Enrollment(np.array([len(data), data[0]], np.float32))
+
+
+def setup(tmp_path):
+    root = tmp_path / "db"
+    (root / "Ann").mkdir(parents=True)
+    (root / "Ann" / "a.jpg").write_bytes(b"aaaa")
+    (root / "Ann" / "b.jpg").write_bytes(b"bbbbbb")
+    (root / "Ben.jpg").write_bytes(b"cc")
+    (root / "notes.txt").write_bytes(b"ignored")
+    (root / ".hidden.jpg").write_bytes(b"ignored")
+    cache = SqliteEmbeddingCache(Database(tmp_path / "state" / "cache.sqlite3"))
+    enroll = CountingEnroller()
+    return root, cache, enroll, Gallery(root, enroll, "model-x", cache)
+
+
+def test_refresh_is_incremental_and_prunes_removed_photos(tmp_path):
+    root, cache, enroll, gallery = setup(tmp_path)
+    report = gallery.refresh()
+    assert (report.embedded, report.cached) == (3, 0)
+    assert gallery.index.names == ("Ann", "Ann", "Ben")
+
+    # a fresh Gallery on the same cache (a restart) embeds nothing
+    again = Gallery(root, enroll, "model-x", cache)
+    assert again.refresh().embedded == 0 and len(enroll.calls) == 3
+
+    (root / "Ann" / "b.jpg").write_bytes(b"changed!")  # changed content -> re-embedded
+    (root / "Cat.png").write_bytes(b"ddd")  # added
+    (root / "Ann" / "a.jpg").unlink()  # removed
+    report = again.refresh()
+    assert (report.embedded, report.removed) == (2, 2)  # old b.jpg and a.jpg rows removed
+    assert sorted(again.index.names) == ["Ann", "Ben", "Cat"]
+    assert set(cache.load(again.key, "model-x")) == {
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in [root / "Ann" / "b.jpg", root / "Ben.jpg", root / "Cat.png"]
+    }
+
+
+def test_deleting_a_resident_leaves_no_embedding(tmp_path):
+    root, cache, _, gallery = setup(tmp_path)
+    gallery.refresh()
+    shutil.rmtree(root / "Ann")
+    gallery.refresh()
+    assert gallery.index.names == ("Ben",)
+    assert len(cache.load(gallery.key, "model-x")) == 1
+
+
+def test_unusable_photos_are_skipped_with_a_reason_and_cached(tmp_path):
+    root, _, enroll, gallery = setup(tmp_path)
+    (root / "Dan.jpg").write_bytes(b"noface...")
+    report = gallery.refresh()
+    assert [(s.resident, s.file, s.reason) for s in report.skipped] == [
+        ("Dan", "Dan.jpg", "no face found")
+    ]
+    assert "Dan" not in gallery.index.names
+    calls = len(enroll.calls)
+    assert gallery.refresh().skipped == report.skipped and len(enroll.calls) == calls
+
+
+def test_cache_is_per_model(tmp_path):
+    _, cache, _, gallery = setup(tmp_path)
+    gallery.refresh()
+    assert cache.load(gallery.key, "another-model") == {}

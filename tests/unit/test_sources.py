@@ -1,0 +1,75 @@
+import cv2
+import numpy as np
+import pytest
+
+from app.domain import MediaType
+from app.errors import AppError, MediaTooLarge, UnsupportedMedia
+from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.sources import MediaLimits, open_media, sniff_media_type
+from tests.media import hostile_files, write_video
+
+LIMITS = MediaLimits()
+
+
+@pytest.mark.parametrize(
+    "head, kind",
+    [
+        (b"\xff\xd8\xff\xe0" + bytes(20), MediaType.IMAGE),
+        (b"\x89PNG\r\n\x1a\n" + bytes(20), MediaType.IMAGE),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", MediaType.IMAGE),
+        (b"\x00\x00\x00\x18ftypmp42" + bytes(20), MediaType.VIDEO),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", MediaType.VIDEO),
+        (b"\x1a\x45\xdf\xa3" + bytes(20), MediaType.VIDEO),
+    ],
+)
+def test_known_signatures(head, kind):
+    assert sniff_media_type(head) is kind
+
+
+@pytest.mark.parametrize("head", [b"#EXTM3U\n", b"<html>", b"hello", b"ffconcat version 1.0"])
+def test_playlists_and_text_are_refused_before_ffmpeg(head):
+    with pytest.raises(UnsupportedMedia):
+        sniff_media_type(head)
+
+
+def test_hostile_and_corrupt_files_raise_typed_errors(tmp_path, faces):
+    for expected, path in hostile_files(tmp_path, faces).items():
+        with pytest.raises(AppError) as err:
+            list(open_media(path, PrivacyLevel(0), LIMITS, 5.0))
+        assert f"{err.value.code}:{path.name}" == expected
+
+
+def test_video_yields_only_blurred_frames_equal_to_the_blurred_decode(tmp_path):
+    path = write_video(tmp_path / "v.mp4", 20)
+    source = open_media(path, PrivacyLevel(9), LIMITS, 0)
+    raw = cv2.VideoCapture(str(path))
+    for _, frame in source:
+        assert isinstance(frame, BlurredFrame)
+        ok, decoded = raw.read()
+        assert ok and np.array_equal(frame.pixels, cv2.GaussianBlur(decoded, (9, 9), 0))
+    assert source.count_frames == 20
+
+
+@pytest.mark.parametrize("fps, expected", [(5.0, list(range(0, 50, 5))), (0, list(range(50)))])
+def test_analysis_rate(tmp_path, fps, expected):
+    source = open_media(write_video(tmp_path / "v.mp4", 50), PrivacyLevel(0), LIMITS, fps)
+    assert [i for i, _ in source] == expected
+    assert source.count_frames == 50 and source.fps == 25.0
+
+
+def test_video_limits(tmp_path):
+    path = write_video(tmp_path / "v.mp4", 50)
+    with pytest.raises(MediaTooLarge):
+        open_media(path, PrivacyLevel(0), MediaLimits(max_video_seconds=1.0), 5.0)
+    with pytest.raises(MediaTooLarge):
+        list(open_media(path, PrivacyLevel(0), MediaLimits(max_video_frames=10), 5.0))
+    with pytest.raises(MediaTooLarge):
+        open_media(path, PrivacyLevel(0), MediaLimits(max_frame_pixels=100 * 100), 5.0)
+
+
+def test_image_source_is_one_blurred_frame(faces):
+    source = open_media(faces / "img1.jpg", PrivacyLevel(17), LIMITS, 5.0)
+    frames = list(source)
+    assert [i for i, _ in frames] == [0] and source.media_type is MediaType.IMAGE
+    original = cv2.imread(str(faces / "img1.jpg"))
+    assert np.array_equal(frames[0][1].pixels, cv2.GaussianBlur(original, (17, 17), 0))
