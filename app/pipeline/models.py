@@ -25,6 +25,8 @@ SHAPE_PREDICTOR_5 = "shape_predictor_5_face_landmarks.dat"
 MMOD_DETECTOR = "mmod_human_face_detector.dat"
 _PACKAGED = (DLIB_RESNET, SHAPE_PREDICTOR_5, MMOD_DETECTOR)
 _COMPRESSED_SUFFIXES = (".bz2", ".zip")
+# DeepFace lists both Facenet variants' URLs under "Facenet"; each needs only its own file
+_WEIGHT_ATTRIBUTES = {"Facenet": ["FACENET128_WEIGHTS"], "Facenet512": ["FACENET512_WEIGHTS"]}
 
 _real_downloader: Callable[..., str] | None = None
 
@@ -137,19 +139,24 @@ def recognizer_status(name: str, home: Path) -> ModelStatus:
     except Exception as exc:  # an unavailable backend raises many kinds of errors
         return ModelStatus(name, False, f"not available: {exc}")
     backend = backend_utils.get_backend_engine()
+    attributes = _WEIGHT_ATTRIBUTES.get(name) or [
+        attribute
+        for task, model_name, attrs in weight_utils.WEIGHT_SOURCES
+        if (task, model_name) == ("facial_recognition", name)
+        for attribute in attrs
+    ]
+    override = weight_utils.WEIGHT_FILE_NAMES.get(("facial_recognition", name), {}).get(backend)
     files: list[str] = []
-    for task, model_name, attributes in weight_utils.WEIGHT_SOURCES:
-        if (task, model_name) != ("facial_recognition", name):
+    for attribute in attributes:
+        url = getattr(module, attribute, None)
+        if isinstance(url, list):  # main source first, then mirrors
+            url = url[0] if url else None
+        if url is None:
             continue
-        override = weight_utils.WEIGHT_FILE_NAMES.get((task, model_name), {}).get(backend)
-        for attribute in attributes:
-            url = getattr(module, attribute, None)
-            if url is None:
-                continue
-            file_name = override or str(url).rsplit("/", 1)[-1]
-            for suffix in _COMPRESSED_SUFFIXES:
-                file_name = file_name.removesuffix(suffix)
-            files.append(file_name)
+        file_name = override or str(url).rsplit("/", 1)[-1]
+        for suffix in _COMPRESSED_SUFFIXES:
+            file_name = file_name.removesuffix(suffix)
+        files.append(file_name)
     if not files:
         return ModelStatus(name, False, "weights unknown: try `python -m app models fetch`")
     missing = [f for f in files if not (weights_dir(home) / f).is_file()]
@@ -160,4 +167,4 @@ def recognizer_status(name: str, home: Path) -> ModelStatus:
             f"missing {', '.join(missing)} in {weights_dir(home)} "
             f"(`python -m app models fetch {name}`)",
         )
-    return ModelStatus(name, True, f"ready ({backend} backend)")
+    return ModelStatus(name, True, "ready")

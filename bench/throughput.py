@@ -1,0 +1,194 @@
+"""Video throughput, peak memory and warm start, against the SIFIS original's naive approach.
+
+    python -m bench.throughput [--runs 3] [--privacy 17] [--baseline-stride 5]
+
+The video: 30 s of 640x360 at 25 fps made from the test photos (bench/synth_video.py): 1-3
+faces moving, a face-free second every 4 s. Figures (median of --runs, each in a fresh process so
+that caches and peak RSS are honest):
+- ours at the default analysis rate (ANALYSIS_FPS) and analysing every frame: real-time factor
+  = video seconds / wall seconds of the analysis (models already loaded);
+- baseline: what the SIFIS original does, DeepFace `find` (same Dlib model, opencv detector) on
+  every frame, timed on every --baseline-stride-th frame and extrapolated to all frames;
+- peak RSS of the process running our pipeline;
+- warm start: Services.build + gallery refresh with a cached 60-photo gallery, after imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = ROOT / "tests" / "data" / "faces"
+VIDEO_SECONDS, FPS = 30, 25.0
+
+
+def _child(kind: str, workdir: Path, args: argparse.Namespace) -> dict:
+    """Run one measurement in a fresh interpreter and return its JSON line."""
+    cmd = [sys.executable, "-m", "bench.throughput", "--child", kind, "--workdir", str(workdir)]
+    cmd += ["--privacy", str(args.privacy), "--baseline-stride", str(args.baseline_stride)]
+    env = {**os.environ, "STATE_DIR": str(workdir / "state"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _ours(workdir: Path, privacy: int, analysis_fps: float) -> dict:
+    from app.config import Settings
+    from app.services import Services
+
+    services = Services.build(Settings(analysis_fps=analysis_fps, database_dir=workdir / "db"))
+    gallery = services.gallery(workdir / "db")
+    start = time.perf_counter()
+    result = services.recognize_file(workdir / "video.mp4", services.privacy(privacy), gallery)
+    elapsed = time.perf_counter() - start
+    return {
+        "seconds": elapsed,
+        "analysed": result.analysed_frames,
+        "frames": result.count_frames,
+        "residents": [r.name for r in result.residents],
+        "unknown": result.unknown_faces,
+        "rss_mb": _peak_rss_mb(),
+    }
+
+
+def _baseline(workdir: Path, privacy: int, stride: int) -> dict:
+    import cv2
+
+    from app.config import Settings
+    from app.pipeline import models
+
+    models.provision(Settings().weights_home.resolve())
+    from deepface import DeepFace
+
+    db = workdir / "baseline-db"
+    shutil.copytree(workdir / "db", db, dirs_exist_ok=True)
+    find = dict(db_path=str(db), model_name="Dlib", detector_backend="opencv", silent=True)
+    cap = cv2.VideoCapture(str(workdir / "video.mp4"))
+    ok, raw = cap.read()
+    DeepFace.find(raw, enforce_detection=False, **find)  # builds its representations file
+    timed, total = [], 0
+    while ok:
+        if total % stride == 0:
+            frame = cv2.GaussianBlur(raw, (privacy, privacy), 0) if privacy > 1 else raw
+            start = time.perf_counter()
+            DeepFace.find(frame, enforce_detection=False, **find)
+            timed.append(time.perf_counter() - start)
+        total += 1
+        ok, raw = cap.read()
+    return {"per_frame": statistics.mean(timed), "timed": len(timed), "frames": total}
+
+
+def _warm_start(workdir: Path) -> dict:
+    from app.config import Settings
+    from app.services import Services  # imports done before the clock starts
+
+    start = time.perf_counter()
+    services = Services.build(Settings(database_dir=workdir / "db60"))
+    gallery = services.gallery(workdir / "db60")
+    return {
+        "seconds": time.perf_counter() - start,
+        "photos": len(gallery.index.names) + len(gallery.report.skipped),
+        "embedded": gallery.report.embedded,
+    }
+
+
+def _prepare(workdir: Path) -> None:
+    from bench.synth_video import throughput_scene, write_video
+    from tests.conftest import make_gallery
+
+    write_video(workdir / "video.mp4", throughput_scene(FACES), int(VIDEO_SECONDS * FPS), FPS)
+    make_gallery(workdir / "db")
+    db60 = workdir / "db60"
+    db60.mkdir()
+    for photo in sorted(FACES.glob("img*.jpg"))[:60]:
+        shutil.copy(photo, db60 / photo.name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--privacy", type=int, default=17)
+    parser.add_argument("--baseline-stride", type=int, default=5)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        from app.config import Settings
+
+        default_fps = Settings().analysis_fps
+        result = {
+            "default": lambda: _ours(args.workdir, args.privacy, default_fps),
+            "every": lambda: _ours(args.workdir, args.privacy, 0),
+            "baseline": lambda: _baseline(args.workdir, args.privacy, args.baseline_stride),
+            "warm": lambda: _warm_start(args.workdir),
+        }[args.child]()
+        print(json.dumps(result))
+        return
+
+    workdir = Path(tempfile.mkdtemp(prefix="pafr-bench-"))
+    try:
+        _prepare(workdir)
+        _child("warm", workdir, args)  # first run embeds the 60 photos: the cache is now warm
+        runs = {
+            kind: [_child(kind, workdir, args) for _ in range(args.runs)]
+            for kind in ("default", "every", "warm")
+        }
+        base = _child("baseline", workdir, args)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def med(kind: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[kind])
+
+    base_seconds = base["per_frame"] * base["frames"]
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"video {VIDEO_SECONDS} s 640x360 @ {FPS:g} fps, privacy {args.privacy}; "
+        f"median of {args.runs} runs"
+    )
+    print()
+    print("| pipeline | frames analysed | wall s | real-time factor | vs naive baseline |")
+    print("|---|---|---|---|---|")
+    for label, kind in (("ours, default rate", "default"), ("ours, every frame", "every")):
+        s = med(kind, "seconds")
+        print(
+            f"| {label} | {runs[kind][0]['analysed']} | {s:.2f} | {VIDEO_SECONDS / s:.1f}x "
+            f"| {base_seconds / s:.0f}x faster |"
+        )
+    print(
+        f"| naive: DeepFace.find every frame (Dlib, opencv) | {base['frames']} "
+        f"| {base_seconds:.1f} (from {base['timed']} timed frames) "
+        f"| {VIDEO_SECONDS / base_seconds:.2f}x | 1x |"
+    )
+    print()
+    print(
+        f"residents found (default rate): {runs['default'][0]['residents']}, "
+        f"unknown faces: {runs['default'][0]['unknown']}"
+    )
+    print(f"peak RSS (every frame): {max(r['rss_mb'] for r in runs['every']):.0f} MB")
+    print(
+        f"warm start, {runs['warm'][0]['photos']}-photo cached gallery, after imports: "
+        f"{med('warm', 'seconds'):.2f} s (embedded on warm start: {runs['warm'][0]['embedded']})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""`python -m app recognize` as a user runs it: a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args, state_dir, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "STATE_DIR": str(state_dir), **env},
+        timeout=300,
+        check=False,
+    )
+
+
+def test_json_lines_in_input_order_with_errors_in_place(settings, faces, tmp_path):
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    files = [faces / "img4.jpg", bad, faces / "img29.jpg"]
+    out = run(
+        [
+            "recognize",
+            *map(str, files),
+            "--db",
+            str(settings.database_dir),
+            "--privacy",
+            "9",
+            "--json",
+        ],
+        settings.state_dir,
+    )
+    assert out.returncode == 1  # one input failed
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [v["file_name"] for v in lines] == ["img4.jpg", "notes.mp4", "img29.jpg"]
+    first, error, stranger = lines
+    assert [r["name"] for r in first["residents"]] == ["Alice"]
+    assert first["Privacy_Parameter"] == 9 and first["Type"] == "Image_file"
+    assert first["Labels"] == {"0": "Alice"} and first["model"]["recognizer"] == "Dlib"
+    assert error["error"]["code"] == "unsupported_media"
+    assert stranger["residents"] == [] and stranger["unknown_faces"] == 1
+    assert str(faces) not in out.stdout  # names only, never paths
+
+
+def test_readable_summary_and_clear_errors(settings, faces):
+    out = run(
+        ["recognize", str(faces / "img4.jpg"), "--db", str(settings.database_dir)],
+        settings.state_dir,
+    )
+    assert out.returncode == 0
+    assert "Alice" in out.stdout and "confidence" in out.stdout
+    bad = run(["recognize", str(faces / "img4.jpg"), "--privacy", "4"], settings.state_dir)
+    assert bad.returncode == 2 and "invalid_privacy_parameter" in bad.stderr
+    vgg = run(["models", "setup"], settings.state_dir, RECOGNIZER="VGG-Face")
+    assert vgg.returncode == 2 and "vgg_face_weights.h5" in vgg.stderr
