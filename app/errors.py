@@ -43,3 +43,57 @@ class ModelUnavailable(AppError):
     """A configured model cannot run here (weights missing, backend not installed)."""
 
     code = "model_unavailable"
+
+
+class InvalidParameter(AppError):
+    """A request parameter (an ID, a file name, a duration) is malformed."""
+
+    code = "invalid_parameter"
+
+
+class InvalidCamLink(AppError):
+    """A camera link with a refused scheme (`file:`, `concat:`, ...) or no host."""
+
+    code = "invalid_cam_link"
+
+
+class CameraNotFound(AppError):
+    """A camera name that is neither configured nor a device index."""
+
+    code = "camera_not_found"
+
+
+class CameraHostForbidden(AppError):
+    """A camera URL whose host is not in the configured allowlist."""
+
+    code = "camera_host_forbidden"
+
+
+class CameraUnavailable(AppError):
+    """The camera refused the connection or sent something that is not video."""
+
+    code = "camera_unavailable"
+
+
+class CameraTimeout(AppError):
+    """The camera did not answer within the open timeout, or stopped sending frames."""
+
+    code = "camera_timeout"
+
+
+class AnalysisTimeout(AppError):
+    """An analysis ran past the per-request wall-clock limit."""
+
+    code = "analysis_timeout"
+
+
+class ServiceBusy(AppError):
+    """Every analysis worker is busy and the waiting queue is full."""
+
+    code = "busy"
+
+
+class NotReady(AppError):
+    """Models or the default gallery are still loading."""
+
+    code = "not_ready"

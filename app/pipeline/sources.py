@@ -1,9 +1,11 @@
-"""Frame sources: uploaded images and video files, decoded and blurred at the door.
+"""Frame sources: uploaded images and videos, and live cameras, decoded and blurred at the door.
 
 Security (DESIGN §7): the container type is sniffed from the first bytes and only known image and
 video signatures are accepted (an HLS playlist or any text file is refused before FFmpeg sees it);
 videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts and FFmpeg
-restricted to the `file` protocol; resolution, duration and frame count are capped.
+restricted to the `file` protocol; resolution, duration and frame count are capped. Camera links
+are a device index, a configured name or an rtsp/rtsps/http/https URL; FFmpeg may then use only the
+protocols of that scheme and live demuxers (no playlists), and a watch lasts a bounded time.
 """
 
 from __future__ import annotations
@@ -11,16 +13,27 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
 from PIL import Image
 
 from app.domain import MediaType
-from app.errors import MediaTooLarge, UndecodableMedia, UnsupportedMedia
+from app.errors import (
+    CameraHostForbidden,
+    CameraNotFound,
+    CameraTimeout,
+    CameraUnavailable,
+    InvalidCamLink,
+    MediaTooLarge,
+    UndecodableMedia,
+    UnsupportedMedia,
+)
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 
 _FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
@@ -225,3 +238,155 @@ def _open_capture(target: str, ffmpeg_options: str, limits: MediaLimits) -> cv2.
         cap.release()
         raise UndecodableMedia("the video cannot be opened (corrupt, truncated or unsupported)")
     return cap
+
+
+# --- cameras --------------------------------------------------------------------------------
+
+_CAMERA_SCHEMES: dict[str, str] = {
+    # scheme -> the FFmpeg protocols its stream may use; `file`, `concat`, `pipe` never appear
+    "rtsp": "rtsp,rtsps,rtp,srtp,udp,tcp,tls",
+    "rtsps": "rtsp,rtsps,rtp,srtp,udp,tcp,tls",
+    "http": "http,https,tcp,tls",
+    "https": "http,https,tcp,tls",
+}
+# Demuxers a camera stream may use: live formats and plain containers. Playlists (HLS, DASH,
+# concat) are left out: they would make FFmpeg fetch further URLs that nobody checked.
+_CAMERA_FORMATS = (
+    "mpjpeg,mjpeg,jpeg_pipe,rtsp,sdp,rtp,mpegts,flv,h264,hevc,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
+)
+_MAX_DEVICE_INDEX = 63
+
+
+@dataclass(frozen=True)
+class CameraPolicy:
+    """Which cameras a request may name: configured names and, for ad-hoc URLs, allowed hosts."""
+
+    names: Mapping[str, str] = field(default_factory=dict)  # name -> device index or URL
+    hosts: frozenset[str] = frozenset()  # empty: any host
+
+
+@dataclass(frozen=True)
+class CameraTarget:
+    """A validated camera: a local device index or a network URL, and a label safe to publish
+    (a name, an index or `scheme://host:port`; never credentials or a URL path)."""
+
+    device: int | None
+    url: str | None
+    label: str
+
+
+def resolve_cam_link(link: str, policy: CameraPolicy) -> CameraTarget:
+    """Turn a request's `cam_link` into a CameraTarget, or refuse it with a typed error."""
+    if link in policy.names:
+        return _camera_target(policy.names[link], label=link, hosts=frozenset())
+    if link.isdigit() or "://" in link or ":" in link:
+        return _camera_target(link, label=None, hosts=policy.hosts)
+    raise CameraNotFound(f"no camera is configured under the name {link[:40]!r}")
+
+
+def _camera_target(link: str, label: str | None, hosts: frozenset[str]) -> CameraTarget:
+    if link.isdigit():
+        index = int(link)
+        if index > _MAX_DEVICE_INDEX:
+            raise CameraNotFound(f"device index {index} is out of range")
+        return CameraTarget(index, None, label or str(index))
+    try:
+        parts = urlsplit(link)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidCamLink("the camera link is not a valid URL") from exc
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in _CAMERA_SCHEMES:
+        raise InvalidCamLink(
+            "a camera link must be a device index, a configured camera name or an "
+            f"{', '.join(_CAMERA_SCHEMES)} URL"
+        )
+    if not host or any(c.isspace() or ord(c) < 32 for c in link):
+        raise InvalidCamLink("the camera URL has no host or contains control characters")
+    if hosts and host not in hosts:
+        raise CameraHostForbidden(f"camera host {host!r} is not in the configured allowlist")
+    return CameraTarget(None, link, label or f"{scheme}://{host}" + (f":{port}" if port else ""))
+
+
+class CameraSource(FrameSource):
+    """A live camera watched for at most `duration_s` seconds of wall-clock time.
+
+    Every frame is grabbed (a live stream must be drained); one is decoded and analysed every
+    1/`analysis_fps` seconds. Setting `stop` ends the watch early. Once the watch ends, `fps` is the
+    measured frame rate, so sighting times are seconds since the watch began.
+    """
+
+    media_type = MediaType.CAMERA
+
+    def __init__(
+        self,
+        target: CameraTarget,
+        privacy: PrivacyLevel,
+        limits: MediaLimits,
+        analysis_fps: float,
+        duration_s: float,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
+        self.duration_s, self.stop = duration_s, stop or threading.Event()
+        self.count_frames = 0
+        self.expected_frames = 0
+        self._cap = _open_camera(target, limits)
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
+
+    def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
+        cap, limits = self._cap, self.limits
+        interval = 1.0 / self.analysis_fps if self.analysis_fps > 0 else 0.0
+        start = time.monotonic()
+        next_analysed = start
+        try:
+            while not self.stop.is_set() and time.monotonic() - start < self.duration_s:
+                if not cap.grab():
+                    raise CameraTimeout(
+                        f"the camera stopped sending after {self.count_frames} frame(s)"
+                        if self.count_frames
+                        else "the camera sent no frame"
+                    )
+                if self.count_frames >= limits.max_video_frames:
+                    raise MediaTooLarge("the camera sent more frames than the configured limit")
+                index = self.count_frames
+                self.count_frames += 1
+                if time.monotonic() < next_analysed:
+                    continue
+                ok, frame = cap.retrieve()
+                if not ok:
+                    continue
+                _check_resolution(frame.shape[1], frame.shape[0], limits)
+                next_analysed += interval
+                yield index, self.privacy.blur(frame)
+        finally:
+            cap.release()
+            elapsed = time.monotonic() - start
+            if self.count_frames > 1 and elapsed > 0:
+                self.fps = self.count_frames / elapsed
+
+
+def _open_camera(target: CameraTarget, limits: MediaLimits) -> cv2.VideoCapture:
+    """Open a device through the OS's capture backend, a URL through FFmpeg restricted to the
+    protocols of its scheme and to live demuxers; 502 when refused, 504 when it never answers."""
+    if target.device is not None:
+        cap = cv2.VideoCapture(target.device)
+        if not cap.isOpened():
+            cap.release()
+            raise CameraUnavailable(f"camera device {target.device} cannot be opened")
+        return cap
+    assert target.url is not None
+    protocols = _CAMERA_SCHEMES[urlsplit(target.url).scheme.lower()]
+    options = f"protocol_whitelist;{protocols}|format_whitelist;{_CAMERA_FORMATS}"
+    started = time.monotonic()
+    try:
+        return _open_capture(target.url, options, limits)
+    except UndecodableMedia as exc:
+        if (time.monotonic() - started) * 1000 >= limits.open_timeout_ms * 0.9:
+            raise CameraTimeout(
+                f"camera {target.label} did not answer within {limits.open_timeout_ms} ms"
+            ) from exc
+        raise CameraUnavailable(
+            f"camera {target.label} cannot be opened (unreachable, refused or not a video stream)"
+        ) from exc
