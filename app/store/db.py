@@ -20,6 +20,24 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (gallery, model_id, sha256)
     )
     """,
+    """
+    CREATE TABLE audit (
+        id                INTEGER PRIMARY KEY,
+        time              REAL NOT NULL,
+        route             TEXT NOT NULL,
+        requestor_id      TEXT,
+        requestor_type    TEXT,
+        request_id        TEXT,
+        kind              TEXT,
+        privacy_parameter INTEGER,
+        gallery           TEXT,
+        outcome           TEXT NOT NULL,
+        status            INTEGER NOT NULL,
+        residents         TEXT NOT NULL,
+        duration_ms       INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX audit_time ON audit (time)",
 )
 
 

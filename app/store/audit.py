@@ -1,0 +1,82 @@
+"""The audit log: one row per analysis request, kept for a retention period (DESIGN §6).
+
+A row says who asked (requestor and request IDs), what kind of media, which privacy parameter and
+gallery name, the outcome (`ok` or an error code), the residents named and how long it took. It
+never holds frames, crops, file names, paths or camera URLs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.store.db import Database
+
+MAX_TEXT = 128  # longest ID stored; longer ones are cut
+PURGE_INTERVAL_S = 3600.0
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    route: str
+    requestor_id: str | None
+    requestor_type: str | None
+    request_id: str | None
+    kind: str | None  # Video_file, Image_file or cam_link, once known
+    privacy_parameter: int | None  # None when the request's value was invalid
+    gallery: str | None  # "default" or a gallery's name, never a path
+    outcome: str
+    status: int
+    residents: tuple[str, ...]
+    duration_ms: int
+
+
+class AuditLog:
+    def __init__(
+        self, db: Database, retention_days: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._db, self._retention_s, self._clock = db, retention_days * 86400.0, clock
+        self._lock = threading.Lock()
+        self._next_purge = 0.0
+
+    def record(self, r: AuditRecord) -> None:
+        """Append a row, and delete expired rows at most once per PURGE_INTERVAL_S."""
+        now = self._clock()
+        with self._db.connect() as conn:
+            conn.execute(
+                "INSERT INTO audit (time, route, requestor_id, requestor_type, request_id, kind,"
+                " privacy_parameter, gallery, outcome, status, residents, duration_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    now,
+                    r.route,
+                    _cut(r.requestor_id),
+                    _cut(r.requestor_type),
+                    _cut(r.request_id),
+                    r.kind,
+                    r.privacy_parameter,
+                    _cut(r.gallery),
+                    r.outcome,
+                    r.status,
+                    ",".join(r.residents),
+                    r.duration_ms,
+                ),
+            )
+        with self._lock:
+            due = now >= self._next_purge
+            if due:
+                self._next_purge = now + PURGE_INTERVAL_S
+        if due:
+            self.purge()
+
+    def purge(self) -> int:
+        """Delete rows older than the retention period; returns how many went."""
+        cutoff = self._clock() - self._retention_s
+        with self._db.connect() as conn:
+            return conn.execute("DELETE FROM audit WHERE time < ?", (cutoff,)).rowcount
+
+
+def _cut(text: str | None) -> str | None:
+    return None if text is None else text[:MAX_TEXT]
