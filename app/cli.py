@@ -1,4 +1,4 @@
-"""Command line: `python -m app recognize | models ...`. A thin shell over `services`."""
+"""Command line: `python -m app serve | recognize | models ...`. A thin shell over `services`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
+    sub.add_parser("serve", help="run the HTTP service (waitress) on HOST:PORT").set_defaults(
+        run=_serve
+    )
+
     rec = sub.add_parser("recognize", help="recognise residents in videos or images")
     rec.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rec.add_argument("--db", type=Path, help="resident directory (default: DATABASE_DIR)")
@@ -59,6 +63,12 @@ def _build(settings: Settings):  # -> Services; imported late so `--help` stays 
     from app.services import Services
 
     return Services.build(settings)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from app.api.server import serve
+
+    return serve(Settings())
 
 
 def _recognize(args: argparse.Namespace) -> int:

@@ -6,9 +6,10 @@ environment variables.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +58,54 @@ class Settings(BaseSettings):
     max_video_frames: int = Field(54_000, description="Most frames decoded from one video.")
     open_timeout_ms: int = Field(10_000, description="FFmpeg open timeout for a media source.")
     read_timeout_ms: int = Field(10_000, description="FFmpeg read timeout for a media source.")
+    host: str = Field(
+        "127.0.0.1", description="Address `python -m app serve` listens on (`0.0.0.0` in Docker)."
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="When set, every route but `/health` needs header `X-API-Key` with this value.",
+    )
+    galleries_dir: Path | None = Field(
+        None,
+        description="Folder whose direct subfolders are extra resident directories, chosen by "
+        "name in the `path` part; unset = only the default gallery.",
+    )
+    max_content_length: int = Field(
+        200 * 1024 * 1024, ge=1024, description="Largest accepted request body, in bytes."
+    )
+    analysis_workers: int = Field(
+        0, ge=0, description="Analyses run at the same time; 0 = one per CPU core."
+    )
+    analysis_queue: int = Field(
+        4, ge=0, description="Requests that may wait for a worker; more are refused with 503."
+    )
+    request_timeout_s: float = Field(
+        300.0, gt=0, description="Wall-clock limit of one analysis request, in seconds."
+    )
+    camera_seconds: float = Field(
+        5.0, gt=0, description="How long a camera is watched when the request gives no `duration`."
+    )
+    camera_max_seconds: float = Field(
+        60.0, gt=0, description="Longest `duration` a camera request may ask for, in seconds."
+    )
+    camera_stop_early: bool = Field(
+        True,
+        description="Stop watching a camera as soon as a resident is recognised (a request's "
+        "`stop_early` overrides it).",
+    )
+    cameras: dict[str, str] = Field(
+        default_factory=dict,
+        description='Named cameras, JSON: `{"porch": "rtsp://user:pw@10.0.0.5/stream", '
+        '"desk": "0"}`; a `cam_link` may be one of these names.',
+    )
+    camera_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts a camera URL may name, JSON: `["10.0.0.5", "cam.local"]`; '
+        "empty = any host. Named cameras are trusted.",
+    )
+    audit_retention_days: int = Field(
+        30, ge=1, description="Audit records older than this many days are deleted."
+    )
 
     @property
     def weights_home(self) -> Path:
@@ -66,3 +115,12 @@ class Settings(BaseSettings):
     @property
     def cache_db(self) -> Path:
         return self.state_dir / "embeddings.sqlite3"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Private folder (mode 0700) for uploads in flight; emptied at start-up."""
+        return self.state_dir / "uploads"
+
+    @property
+    def workers(self) -> int:
+        return self.analysis_workers or os.cpu_count() or 1

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from app.config import Settings
-from app.domain import AnalysisResult
+from app.domain import AnalysisResult, Match
 from app.errors import GalleryNotFound
 from app.pipeline import models
 from app.pipeline.align import LandmarkAligner
@@ -15,11 +19,23 @@ from app.pipeline.analyze import Analyzer, Progress
 from app.pipeline.detect import FaceVerifier, build_detector
 from app.pipeline.embed import build_embedder
 from app.pipeline.gallery import Enrollment, Gallery
-from app.pipeline.matching import ThresholdTable
+from app.pipeline.matching import GalleryIndex, ThresholdTable
 from app.pipeline.privacy import PrivacyLevel
-from app.pipeline.sources import MediaLimits, decode_image, open_media
+from app.pipeline.sources import (
+    CameraPolicy,
+    CameraSource,
+    CameraTarget,
+    MediaLimits,
+    decode_image,
+    open_media,
+    resolve_cam_link,
+)
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
+
+# What a request's `path` may say to mean the default gallery (the SIFIS original's container path).
+DEFAULT_GALLERY_NAMES = frozenset({"", "database", "/app/database"})
+_GALLERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass
@@ -93,3 +109,64 @@ class Services:
     ) -> AnalysisResult:
         source = open_media(path, privacy, self.limits, self.settings.analysis_fps)
         return self.analyzer.analyze(source, gallery.index, privacy, progress)
+
+    def resolve_gallery(self, name: str) -> Path:
+        """The resident directory a request's `path` names, by allowlist only.
+
+        `path` is never used as a filesystem path: the default gallery answers to
+        DEFAULT_GALLERY_NAMES, and any other name must be a folder directly under `galleries_dir`
+        (a link leading elsewhere does not count).
+        """
+        name = name.strip()
+        if name in DEFAULT_GALLERY_NAMES:
+            return self.settings.database_dir
+        root = self.settings.galleries_dir
+        if root is not None and _GALLERY_NAME.fullmatch(name):
+            candidate = root / name
+            if candidate.is_dir() and candidate.resolve().parent == root.resolve():
+                return candidate
+        raise GalleryNotFound(f"no resident directory is called {name[:64]!r}")
+
+    def camera_target(self, link: str) -> CameraTarget:
+        """Validate a request's `cam_link` against the configured cameras and host allowlist."""
+        s = self.settings
+        policy = CameraPolicy(s.cameras, frozenset(h.lower() for h in s.camera_hosts))
+        return resolve_cam_link(link, policy)
+
+    def recognize_camera(
+        self,
+        target: CameraTarget,
+        privacy: PrivacyLevel,
+        gallery: Gallery,
+        duration_s: float,
+        stop_early: bool,
+        progress: Progress | None = None,
+    ) -> AnalysisResult:
+        """Watch a camera for `duration_s` seconds, less with `stop_early` once a resident shows."""
+        stop = threading.Event()
+        source = CameraSource(
+            target, privacy, self.limits, self.settings.analysis_fps, duration_s, stop
+        )
+        index = gallery.index
+        if stop_early:
+            index = _StopWhenMatched(index, self.analyzer.confirm_frames, stop)  # duck-typed
+        return self.analyzer.analyze(source, index, privacy, progress)
+
+
+class _StopWhenMatched:
+    """Stands in for a GalleryIndex and sets `stop` once one resident has matched `needed` faces.
+
+    The analyser reports progress only as frame counts, so this watches the matches it asks for;
+    `needed` is the tracker's confirmation count, so the resident is normally confirmed by then.
+    """
+
+    def __init__(self, index: GalleryIndex, needed: int, stop: threading.Event) -> None:
+        self._index, self._needed, self._stop = index, needed, stop
+        self._seen: Counter[str] = Counter()
+
+    def match(self, probes: np.ndarray, metric: str, threshold: float) -> list[Match]:
+        matches = self._index.match(probes, metric, threshold)
+        self._seen.update(m.name for m in matches if m.name)
+        if self._seen and self._seen.most_common(1)[0][1] >= self._needed:
+            self._stop.set()
+        return matches

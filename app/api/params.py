@@ -1,0 +1,67 @@
+"""Validation of the values a request carries in its URL and form (no HTTP objects here)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from app.errors import InvalidParameter
+from app.sifis import RequestIds
+
+_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
+MAX_FILE_NAME = 255
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def valid_id(text: str) -> bool:
+    return bool(_ID.fullmatch(text))
+
+
+def request_ids(requestor_id: str, requestor_type: str, request_id: str) -> RequestIds:
+    """The three SIFIS IDs, echoed in results: short and plain (letters, digits, `_.:@+-`)."""
+    for name, value in (
+        ("requestor_id", requestor_id),
+        ("requestor_type", requestor_type),
+        ("request_id", request_id),
+    ):
+        if not valid_id(value):
+            raise InvalidParameter(
+                f"{name} must be 1-128 letters, digits or any of `_.:@+-`, got {value[:40]!r}"
+            )
+    return RequestIds(requestor_id, requestor_type, request_id)
+
+
+def file_name(text: str) -> str:
+    """The caller's label for its upload. It is only echoed in the result, never used as a path,
+    but names that look like paths are refused so that nobody can think otherwise."""
+    if (
+        not 0 < len(text) <= MAX_FILE_NAME
+        or text in {".", ".."}
+        or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in text)
+    ):
+        raise InvalidParameter(
+            "file_name must be a plain file name (no `/`, `\\`, `..` or control characters, "
+            f"at most {MAX_FILE_NAME} characters)"
+        )
+    return text
+
+
+def duration(raw: str | None, default: float, maximum: float) -> float:
+    """A camera watch time in seconds: `default` when absent, refused above `maximum`."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= maximum:
+        raise InvalidParameter(f"duration must be a number of seconds in (0, {maximum:g}]")
+    return value
+
+
+def flag(raw: str | None, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in _TRUE | _FALSE:
+        return raw.lower() in _TRUE
+    raise InvalidParameter("a flag must be 1/0, true/false, yes/no or on/off")

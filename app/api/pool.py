@@ -1,0 +1,56 @@
+"""A bounded pool of analysis workers with a waiting limit and a wall-clock limit per job.
+
+Analyses are CPU-bound, so at most `workers` run at once (one per core by default) and at most
+`queue` more wait; a request beyond that is refused at once with ServiceBusy (503 + Retry-After)
+rather than piling up. A job gets a `progress` callback, which the analyser calls after each frame:
+it raises AnalysisTimeout once the job's deadline has passed or its request has given up, so an
+abandoned analysis stops at the next frame instead of running on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, TypeVar
+
+from app.errors import AnalysisTimeout, ServiceBusy
+
+if TYPE_CHECKING:
+    from app.pipeline.analyze import Progress
+
+T = TypeVar("T")
+GRACE_S = 5.0  # how long a request waits past the deadline for its job to notice it
+
+
+class AnalysisPool:
+    def __init__(self, workers: int, queue: int) -> None:
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="analysis")
+        self._slots = threading.BoundedSemaphore(workers + queue)
+
+    def run(self, job: Callable[[Progress], T], timeout_s: float) -> T:
+        """Run `job(progress)` on a worker and wait for its result (or its exception)."""
+        if not self._slots.acquire(blocking=False):
+            raise ServiceBusy("all analysis workers are busy and the queue is full; retry later")
+        deadline = time.monotonic() + timeout_s
+        abandoned = threading.Event()
+
+        def progress(done: int, total: int) -> None:
+            if abandoned.is_set() or time.monotonic() > deadline:
+                raise AnalysisTimeout(f"the analysis took longer than {timeout_s:g} s")
+
+        future: Future[T] = self._executor.submit(_start, job, progress)
+        future.add_done_callback(lambda _: self._slots.release())
+        try:
+            return future.result(timeout=timeout_s + GRACE_S)
+        except FutureTimeout:
+            abandoned.set()
+            future.cancel()
+            raise AnalysisTimeout(f"the analysis took longer than {timeout_s:g} s") from None
+
+
+def _start(job: Callable[[Progress], T], progress: Progress) -> T:
+    progress(0, 0)  # a job whose request gave up, or whose deadline passed, in the queue stops here
+    return job(progress)

@@ -1,0 +1,67 @@
+"""`python -m app serve`: the app under waitress, the port open while models load.
+
+Start-up order: bind the port and serve (health says 503 `loading`), then build the models and the
+default gallery in the main thread, then mark the app ready. A model that cannot be loaded (e.g.
+VGG-Face without its weights) ends the process with status 2 and the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from waitress import create_server
+
+from app.api import create_app
+from app.api.runtime import runtime_of
+from app.config import Settings
+from app.errors import AppError
+from app.services import Services
+
+log = logging.getLogger("app.serve")
+
+BODY_OVERHEAD = 64 * 1024  # multipart framing and the `path` part, on top of MAX_CONTENT_LENGTH
+SPARE_THREADS = 2  # HTTP threads beyond workers + queue, so /health answers when all are busy
+
+
+def serve(settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's messages name camera URLs
+    app = create_app(settings)
+    server = create_server(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.workers + settings.analysis_queue + SPARE_THREADS,
+        max_request_body_size=settings.max_content_length + BODY_OVERHEAD,
+        clear_untrusted_proxy_headers=True,
+    )
+    http = threading.Thread(target=server.run, name="http", daemon=True)
+    http.start()
+    log.info("listening on %s:%d; loading models", settings.host, settings.port)
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        services = Services.build(settings)
+        gallery = services.gallery(settings.database_dir)
+    except AppError as exc:
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    for skipped in gallery.report.skipped:
+        log.warning("default gallery: skipped a photo of %s: %s", skipped.resident, skipped.reason)
+    runtime_of(app).ready(services)
+    log.info("ready: %d resident photo(s) in the default gallery", len(gallery.index.names))
+    try:
+        http.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
