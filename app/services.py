@@ -125,7 +125,10 @@ class Services:
             candidate = root / name
             if candidate.is_dir() and candidate.resolve().parent == root.resolve():
                 return candidate
-        raise GalleryNotFound(f"no resident directory is called {name[:64]!r}")
+        raise GalleryNotFound(
+            "no resident directory of that name: `path` must be `database` (the default gallery) "
+            "or the name of a gallery folder under GALLERIES_DIR"
+        )
 
     def camera_target(self, link: str) -> CameraTarget:
         """Validate a request's `cam_link` against the configured cameras and host allowlist."""

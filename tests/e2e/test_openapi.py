@@ -1,0 +1,60 @@
+"""The served OpenAPI document is valid, names exactly the app's routes, and describes what the
+service really answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from app.api import create_app
+from app.config import Settings
+from tests.conftest import FACES
+from tests.e2e.test_check_directory import url
+
+
+@pytest.fixture(scope="module")
+def doc(server) -> dict:
+    return requests.get(f"{server.url}/openapi.json", timeout=30).json()
+
+
+def routes(tmp_path) -> dict[tuple[str, str], set[str]]:
+    """(OpenAPI path, method) -> path parameter names, from the Flask url_map."""
+    app = create_app(Settings(state_dir=tmp_path, database_dir=tmp_path))
+    found = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            found[(path, method.lower())] = set(rule.arguments)
+    return found
+
+
+def schema_check(doc: dict, name: str, instance: object) -> None:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+    Draft202012Validator(schema).validate(instance)
+
+
+def test_the_document_is_valid_openapi(doc):
+    validate(doc)
+
+
+def test_the_document_names_exactly_the_routes_and_their_parameters(doc, tmp_path):
+    documented = {
+        (path, method): {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+        for path, operations in doc["paths"].items()
+        for method, op in operations.items()
+    }
+    assert documented == routes(tmp_path)
+
+
+def test_real_answers_match_the_documented_schemas(server, doc):
+    with open(FACES / "img5.jpg", "rb") as photo:
+        ok = requests.post(url(server, "x.jpg"), files={"file": photo}, timeout=120)
+    schema_check(doc, "Envelope", ok.json())
+    bad = requests.post(url(server, "x.jpg", privacy=4), files={"file": b"x"}, timeout=30)
+    schema_check(doc, "Error", bad.json())
+    schema_check(doc, "Health", requests.get(f"{server.url}/health", timeout=10).json())
+    schema_check(doc, "Welcome", requests.get(f"{server.url}/welcome", timeout=10).json())
