@@ -1,144 +1,19 @@
-"""End-to-end fixtures: the real `python -m app serve` process, called over loopback HTTP.
+"""End-to-end fixtures: one shared server for the session and a loopback MJPEG camera.
 
-One server per test module (or the session's shared one), each with its own STATE_DIR and the
-test gallery of tests/conftest.make_gallery. Nothing leaves the loopback interface.
+Modules that need other settings start their own server (tests/e2e/test_limits.py).
+Nothing leaves the loopback interface.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-import requests
-from urllib3 import encode_multipart_formdata
 
 from tests.conftest import FACES, make_gallery
 from tests.e2e.mjpeg import MjpegCamera
-
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 180
-MAX_CONTENT_LENGTH = 4 * 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: Mapping[str, str]
-    body: Any  # parsed JSON, or the text when the body is not JSON
-
-
-@dataclass
-class Server:
-    """A running service: its base URL, folders and log."""
-
-    url: str
-    port: int
-    state_dir: Path
-    database_dir: Path
-    log: Path
-    process: subprocess.Popen
-
-    @property
-    def upload_dir(self) -> Path:
-        return self.state_dir / "uploads"
-
-    def leftovers(self) -> list[str]:
-        return sorted(p.name for p in self.upload_dir.iterdir())
-
-    def raw(
-        self,
-        method: str,
-        path: str,
-        fields: list[tuple[str, Any]] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float = 120,
-    ) -> Reply:
-        """Send `path` byte for byte (no client-side normalisation of `..` or `%2e`)."""
-        body, ctype = encode_multipart_formdata(fields) if fields else (b"", None)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(
-                method,
-                path,
-                body=body,
-                headers={**({"Content-Type": ctype} if ctype else {}), **(headers or {})},
-            )
-            response = conn.getresponse()
-            data = response.read()
-        finally:
-            conn.close()
-        try:
-            parsed: Any = json.loads(data)
-        except ValueError:
-            parsed = data.decode(errors="replace")
-        return Reply(response.status, dict(response.headers), parsed)
-
-
-def start_server(base: Path, **env: str) -> Server:
-    """Start `python -m app serve` and wait until /health says ready."""
-    base.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    state, database = base / "state", make_gallery(base / "database")
-    log = base / "server.log"
-    environment = {
-        **{k: v for k, v in os.environ.items() if k not in {"API_KEY", "CAMERAS", "HOST"}},
-        "PYTHONPATH": str(ROOT),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "STATE_DIR": str(state),
-        "DATABASE_DIR": str(database),
-        "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
-        "OPEN_TIMEOUT_MS": "3000",
-        "READ_TIMEOUT_MS": "3000",
-        **env,
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"],
-            cwd=base,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", port, state, database, log, process)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if requests.get(f"{server.url}/health", timeout=2).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"server not ready after {START_TIMEOUT_S} s:\n{log.read_text()}")
-
-
-def stop_server(server: Server) -> None:
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        server.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+from tests.e2e.server import Server, start_server, stop_server
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.conftest import FACES
-from tests.e2e.conftest import MAX_CONTENT_LENGTH, free_port
+from tests.e2e.server import MAX_CONTENT_LENGTH, free_port
 from tests.media import HLS_PLAYLIST, png_header, write_video
 
 IDS = "a1/NSSD/r1"

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.conftest import FACES
-from tests.e2e.conftest import start_server, stop_server
+from tests.e2e.server import start_server, stop_server
 
 KEY = "s3cret-key"
 CHECK = "/check_directory/a.jpg/17/a1/NSSD/r1"
