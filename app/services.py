@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from app.config import Settings
-from app.domain import AnalysisResult, Match
+from app.domain import AnalysisResult
 from app.errors import GalleryNotFound
 from app.pipeline import models
 from app.pipeline.align import LandmarkAligner
@@ -19,7 +16,7 @@ from app.pipeline.analyze import Analyzer, Progress
 from app.pipeline.detect import FaceVerifier, build_detector
 from app.pipeline.embed import build_embedder
 from app.pipeline.gallery import Enrollment, Gallery
-from app.pipeline.matching import GalleryIndex, ThresholdTable
+from app.pipeline.matching import ThresholdTable
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.sources import (
     CameraPolicy,
@@ -54,9 +51,7 @@ class Services:
         embedder = build_embedder(settings.recognizer)
         analyzer = Analyzer(
             detector=build_detector(settings.detector, settings.min_face_px),
-            aligner=LandmarkAligner(
-                str(weights / models.SHAPE_PREDICTOR_5), embedder.chip_size, embedder.chip_padding
-            ),
+            aligner=LandmarkAligner(str(weights / models.SHAPE_PREDICTOR_5), embedder.chip_size),
             embedder=embedder,
             verifier=FaceVerifier(str(weights / models.MMOD_DETECTOR)),
             thresholds=ThresholdTable.load(),
@@ -76,18 +71,14 @@ class Services:
     def privacy(self, raw: str | int) -> PrivacyLevel:
         return PrivacyLevel.parse(raw, self.settings.max_privacy_parameter)
 
-    def enroll(self, path: Path) -> Enrollment:
-        """Embed the single face of an enrollment photo, or say why it cannot be used."""
+    def enroll(self, path: Path) -> dict[str, Enrollment]:
+        """Embed an enrollment photo's single face (unblurred), or say why it cannot be used."""
         try:
             frame = PrivacyLevel(0).blur(decode_image(path, self.limits))
         except Exception as exc:  # any unreadable photo is skipped, never fatal to the gallery
-            return Enrollment(None, f"unreadable image: {getattr(exc, 'message', exc)}")
-        faces = self.analyzer.faces(frame, verified=True)
-        if not faces:
-            return Enrollment(None, "no face found")
-        if len(faces) > 1:
-            return Enrollment(None, f"{len(faces)} faces found; an enrollment photo needs one")
-        return Enrollment(self.analyzer.embed(faces)[0])
+            reason = f"unreadable image: {getattr(exc, 'message', exc)}"
+            return {p.model_id: Enrollment(None, reason) for p in self.analyzer.embedder.profiles}
+        return self.analyzer.enroll(frame)
 
     def gallery(self, directory: Path) -> Gallery:
         """The gallery of a resident directory, built on first use and refreshed on each call."""
@@ -98,7 +89,10 @@ class Services:
             gallery = self._galleries.get(directory)
             if gallery is None:
                 gallery = Gallery(
-                    directory, self.enroll, self.analyzer.embedder.model_id, self.cache
+                    directory,
+                    self.enroll,
+                    tuple(p.model_id for p in self.analyzer.embedder.profiles),
+                    self.cache,
                 )
                 self._galleries[directory] = gallery
         gallery.refresh()
@@ -108,7 +102,7 @@ class Services:
         self, path: Path, privacy: PrivacyLevel, gallery: Gallery, progress: Progress | None = None
     ) -> AnalysisResult:
         source = open_media(path, privacy, self.limits, self.settings.analysis_fps)
-        return self.analyzer.analyze(source, gallery.index, privacy, progress)
+        return self.analyzer.analyze(source, gallery, privacy, progress)
 
     def resolve_gallery(self, name: str) -> Path:
         """The resident directory a request's `path` names, by allowlist only.
@@ -150,26 +144,6 @@ class Services:
         source = CameraSource(
             target, privacy, self.limits, self.settings.analysis_fps, duration_s, stop
         )
-        index = gallery.index
-        if stop_early:
-            index = _StopWhenMatched(index, self.analyzer.confirm_frames, stop)  # duck-typed
-        return self.analyzer.analyze(source, index, privacy, progress)
-
-
-class _StopWhenMatched:
-    """Stands in for a GalleryIndex and sets `stop` once one resident has matched `needed` faces.
-
-    The analyser reports progress only as frame counts, so this watches the matches it asks for;
-    `needed` is the tracker's confirmation count, so the resident is normally confirmed by then.
-    """
-
-    def __init__(self, index: GalleryIndex, needed: int, stop: threading.Event) -> None:
-        self._index, self._needed, self._stop = index, needed, stop
-        self._seen: Counter[str] = Counter()
-
-    def match(self, probes: np.ndarray, metric: str, threshold: float) -> list[Match]:
-        matches = self._index.match(probes, metric, threshold)
-        self._seen.update(m.name for m in matches if m.name)
-        if self._seen and self._seen.most_common(1)[0][1] >= self._needed:
-            self._stop.set()
-        return matches
+        return self.analyzer.analyze(
+            source, gallery, privacy, progress, stop_on_resident=stop_early
+        )

@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from app.config import Settings
+from app.pipeline.embed import ChipProfile
 from app.pipeline.matching import ThresholdTable, distances
 from app.pipeline.privacy import PrivacyLevel
 from app.services import Services
@@ -37,13 +38,15 @@ MAX_FAR = 0.005
 ENROLLED_PEOPLE = 10
 
 
-def embed_all(services: Services, files: list[str], kernel: int) -> dict[str, np.ndarray | None]:
+def embed_all(
+    services: Services, files: list[str], kernel: int, profile: ChipProfile
+) -> dict[str, np.ndarray | None]:
     """Largest face of each photo after blurring with `kernel`; None when no face is found."""
     analyzer = services.analyzer
     out: dict[str, np.ndarray | None] = {}
     for name in files:
         frame = PrivacyLevel(kernel).blur(cv2.imread(str(FACES / name)))
-        faces = analyzer.faces(frame)
+        faces = analyzer.faces(frame, profile)
         if not faces:
             out[name] = None
             continue
@@ -109,7 +112,7 @@ def main() -> None:
     gallery_files = [next(f for f in files if labels[f] == p) for p in sorted(enrolled)]
     probe_files = [f for f in files if f not in gallery_files]
 
-    clean = embed_all(services, files, 0)
+    clean = {p: embed_all(services, files, 0, p) for p in analyzer.embedder.profiles}
     table = ThresholdTable.load()
     new_table: dict[str, dict[str, float]] = {"gallery": {}, "pair": {}}
     print(f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}; model {model}")
@@ -121,9 +124,10 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for k in KERNELS:
-        blurred = embed_all(services, files, k)
+        profile = analyzer.embedder.profile(k)
+        blurred = embed_all(services, files, k, profile)
         d_pair = pair_distances(pairs, blurred, blurred, metric)
-        d_gallery = pair_distances(pairs, clean, blurred, metric)
+        d_gallery = pair_distances(pairs, clean[profile], blurred, metric)
         if args.calibrate:
             new_table["pair"][str(k)] = round(calibrate(d_pair, same), 4)
             new_table["gallery"][str(k)] = round(calibrate(d_gallery, same), 4)
@@ -134,7 +138,7 @@ def main() -> None:
         acc, far, frr = rates(d_pair, same, t_pair)
         cv = cross_validated(d_pair, same)
 
-        g_vecs = np.stack([clean[f] for f in gallery_files])
+        g_vecs = np.stack([clean[profile][f] for f in gallery_files])
         g_names = [labels[f] for f in gallery_files]
         rank1 = identified = probes_enrolled = strangers = stranger_fa = 0
         for f in probe_files:

@@ -23,14 +23,14 @@ class AlignedFace:
 
 
 class LandmarkAligner:
-    def __init__(self, predictor_path: str, chip_size: int, padding: float) -> None:
+    def __init__(self, predictor_path: str, chip_size: int) -> None:
         import dlib
 
         self._dlib = dlib
         self._predictor = dlib.shape_predictor(predictor_path)
-        self.chip_size, self.padding = chip_size, padding
+        self.chip_size = chip_size
 
-    def align(self, frame: BlurredFrame, boxes: list[Box]) -> list[AlignedFace]:
+    def align(self, frame: BlurredFrame, boxes: list[Box], padding: float) -> list[AlignedFace]:
         if not boxes:
             return []
         rgb = cv2.cvtColor(require_blurred(frame).pixels, cv2.COLOR_BGR2RGB)
@@ -38,7 +38,7 @@ class LandmarkAligner:
         shapes = dlib.full_object_detections()
         for b in boxes:
             shapes.append(self._predictor(rgb, dlib.rectangle(b.x, b.y, b.x + b.w, b.y + b.h)))
-        chips = dlib.get_face_chips(rgb, shapes, size=self.chip_size, padding=self.padding)
+        chips = dlib.get_face_chips(rgb, shapes, size=self.chip_size, padding=padding)
         return [
             AlignedFace(
                 box=b,

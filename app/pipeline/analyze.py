@@ -10,8 +10,9 @@ import numpy as np
 from app.domain import AnalysisResult, Match, ModelInfo
 from app.pipeline.align import AlignedFace, LandmarkAligner
 from app.pipeline.detect import Detector, FaceVerifier
-from app.pipeline.embed import Embedder
-from app.pipeline.matching import GalleryIndex, Mode, ThresholdTable
+from app.pipeline.embed import ChipProfile, Embedder
+from app.pipeline.gallery import Enrollment, Gallery
+from app.pipeline.matching import Mode, ThresholdTable
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.sources import FrameSource
 from app.pipeline.tracking import Observation, Tracker, summarize
@@ -56,34 +57,61 @@ class Analyzer:
     def model_info(self, privacy: PrivacyLevel) -> ModelInfo:
         return ModelInfo(self.detector.name, self.embedder.name, round(self.threshold(privacy), 3))
 
-    def faces(self, frame: BlurredFrame, verified: bool = False) -> list[AlignedFace]:
-        """Aligned faces of a frame; with `verified`, only boxes the CNN verifier confirms."""
+    def profile(self, privacy: PrivacyLevel) -> ChipProfile:
+        return self.embedder.profile(privacy.kernel)
+
+    def faces(
+        self, frame: BlurredFrame, profile: ChipProfile, verified: bool = False
+    ) -> list[AlignedFace]:
+        """Aligned faces of a frame; with `verified`, only boxes the verifier confirms."""
         boxes = self.detector.detect(frame)
         if verified:
             boxes = [b for b in boxes if self.verifier.is_face(frame, b)]
-        return self.aligner.align(frame, boxes)
+        return self.aligner.align(frame, boxes, profile.padding)
 
     def embed(self, faces: list[AlignedFace]) -> np.ndarray:
         return self.embedder.embed([f.chip for f in faces])
 
+    def enroll(self, frame: BlurredFrame) -> dict[str, Enrollment]:
+        """Embeddings of an enrollment photo's single face for every chip profile, or why not."""
+        boxes = [b for b in self.detector.detect(frame) if self.verifier.is_face(frame, b)]
+        if len(boxes) != 1:
+            reason = (
+                f"{len(boxes)} faces found; an enrollment photo needs one"
+                if boxes
+                else "no face found"
+            )
+            return {p.model_id: Enrollment(None, reason) for p in self.embedder.profiles}
+        return {
+            p.model_id: Enrollment(self.embed(self.aligner.align(frame, boxes, p.padding))[0])
+            for p in self.embedder.profiles
+        }
+
     def identify(
-        self, frame: BlurredFrame, gallery: GalleryIndex, privacy: PrivacyLevel
+        self, frame: BlurredFrame, gallery: Gallery, privacy: PrivacyLevel
     ) -> list[FaceMatch]:
         """Every face of one frame with its best resident (or None)."""
-        faces = self.faces(frame)
-        matches = gallery.match(self.embed(faces), self.embedder.metric, self.threshold(privacy))
+        profile = self.profile(privacy)
+        faces = self.faces(frame, profile)
+        index = gallery.index_for(profile.model_id)
+        matches = index.match(self.embed(faces), self.embedder.metric, self.threshold(privacy))
         return [FaceMatch(f, m) for f, m in zip(faces, matches, strict=True)]
 
     def analyze(
         self,
         source: FrameSource,
-        gallery: GalleryIndex,
+        gallery: Gallery,
         privacy: PrivacyLevel,
         progress: Progress | None = None,
+        stop_on_resident: bool = False,
     ) -> AnalysisResult:
+        """Analyse every frame the source yields; with `stop_on_resident`, stop reading as soon as
+        one resident is confirmed (cameras)."""
         single = source.expected_frames == 1 and source.fps == 0
         confirm = 1 if single else self.confirm_frames
         threshold = self.threshold(privacy)
+        profile = self.profile(privacy)
+        index = gallery.index_for(profile.model_id)
         reembed_frames = max(1, round(REEMBED_AFTER_S * source.fps)) if source.fps else 1
         tracker = Tracker()
         last_embedded: dict[int, int] = {}
@@ -100,8 +128,8 @@ class Analyzer:
                 or index - last_embedded.get(track.id, -(10**9)) >= reembed_frames
                 or box.iou(track.box) < MIN_MOVE_IOU
             ]
-            faces = self.aligner.align(frame, [boxes[i] for i in todo])
-            matches = gallery.match(self.embed(faces), self.embedder.metric, threshold)
+            faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
+            matches = index.match(self.embed(faces), self.embedder.metric, threshold)
             by_box = dict(zip(todo, matches, strict=True))
             for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
                 track.observations.append(Observation(index, box, by_box.get(i)))
@@ -112,6 +140,8 @@ class Analyzer:
                     track.is_face = self.verifier.is_face(frame, box)
             if progress:
                 progress(source.count_frames, source.expected_frames)
+            if stop_on_resident and any(t.identity(confirm) for t in tracks):
+                break
         summary = summarize(tracker.tracks, confirm, source.fps, MAX_LABELS)
         return AnalysisResult(
             media_type=source.media_type,

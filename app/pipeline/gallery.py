@@ -5,6 +5,9 @@ photos are not blurred (blurring the gallery to match probes made matching worse
 photo with no face or several faces is skipped with a reason. `refresh()` rescans: unchanged files
 are answered from the cache, new or changed ones are embedded, and cache rows of files that are gone
 are deleted, so a removed resident leaves no embedding behind.
+
+A gallery keeps one index per chip profile (`model_id`) of the embedder, since probes at different
+privacy levels are cut differently and must be compared with enrollment chips cut the same way.
 """
 
 from __future__ import annotations
@@ -82,46 +85,58 @@ def scan(root: Path) -> list[GalleryFile]:
     return files
 
 
+Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per model id
+
+
 class Gallery:
-    """One resident directory and its current index. Thread-safe refresh."""
+    """One resident directory and its current indexes, one per model id. Thread-safe refresh."""
 
     def __init__(
-        self,
-        root: Path,
-        enroll: Callable[[Path], Enrollment],
-        model_id: str,
-        cache: EmbeddingCache,
+        self, root: Path, enroll: Enroll, model_ids: tuple[str, ...], cache: EmbeddingCache
     ) -> None:
         self.root = root.resolve()
         self.key = str(self.root)
-        self._enroll, self._model_id, self._cache = enroll, model_id, cache
+        self._enroll, self._model_ids, self._cache = enroll, model_ids, cache
         self._lock = threading.Lock()
-        self.index = GalleryIndex((), np.zeros((0, 0), np.float32))
+        empty = GalleryIndex((), np.zeros((0, 0), np.float32))
+        self._indexes = dict.fromkeys(model_ids, empty)
         self.report = RefreshReport(0, 0, 0, ())
+
+    @property
+    def index(self) -> GalleryIndex:
+        """The first profile's index (every profile holds the same residents)."""
+        return self._indexes[self._model_ids[0]]
+
+    def index_for(self, model_id: str) -> GalleryIndex:
+        return self._indexes[model_id]
 
     def refresh(self) -> RefreshReport:
         with self._lock:
             files = scan(self.root)
-            known = self._cache.load(self.key, self._model_id)
-            names: list[str] = []
-            vectors: list[np.ndarray] = []
-            skipped: list[Skipped] = []
+            known = {m: self._cache.load(self.key, m) for m in self._model_ids}
             embedded = 0
             for f in files:
-                enrollment = known.get(f.sha256)
-                if enrollment is None:
-                    enrollment = self._enroll(f.path)
-                    self._cache.save(self.key, self._model_id, f.sha256, enrollment)
-                    known[f.sha256] = enrollment
-                    embedded += 1
-                if enrollment.vector is None:
-                    rel = str(f.path.relative_to(self.root))
-                    skipped.append(Skipped(f.resident, rel, enrollment.reason or "unusable"))
-                else:
-                    names.append(f.resident)
-                    vectors.append(enrollment.vector)
-            removed = self._cache.prune(self.key, self._model_id, {f.sha256 for f in files})
-            matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 0))
-            self.index = GalleryIndex(tuple(names), matrix)
-            self.report = RefreshReport(embedded, len(files) - embedded, removed, tuple(skipped))
+                if all(f.sha256 in known[m] for m in self._model_ids):
+                    continue
+                for model_id, enrollment in self._enroll(f.path).items():
+                    self._cache.save(self.key, model_id, f.sha256, enrollment)
+                    known[model_id][f.sha256] = enrollment
+                embedded += 1
+            for model_id in self._model_ids:
+                rows = [(f, known[model_id][f.sha256]) for f in files]
+                usable = [(f.resident, e.vector) for f, e in rows if e.vector is not None]
+                self._indexes[model_id] = GalleryIndex(
+                    tuple(name for name, _ in usable),
+                    np.stack([v for _, v in usable]).astype(np.float32)
+                    if usable
+                    else np.zeros((0, 0), np.float32),
+                )
+            skipped = tuple(
+                Skipped(f.resident, str(f.path.relative_to(self.root)), e.reason or "unusable")
+                for f in files
+                if (e := known[self._model_ids[0]][f.sha256]).vector is None
+            )
+            keep = {f.sha256 for f in files}
+            removed = sum(self._cache.prune(self.key, m, keep) for m in self._model_ids)
+            self.report = RefreshReport(embedded, len(files) - embedded, removed, skipped)
             return self.report

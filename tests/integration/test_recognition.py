@@ -46,7 +46,7 @@ def test_same_and_different_people_by_distance(services, faces):
 
     def embed(photo):
         frame = privacy.blur(cv2.imread(str(faces / photo)))
-        return analyzer.embed(analyzer.faces(frame))[0]
+        return analyzer.embed(analyzer.faces(frame, analyzer.profile(privacy)))[0]
 
     threshold = analyzer.threshold(privacy, "pair")
     same = np.linalg.norm(embed("img1.jpg") - embed("img5.jpg"))
@@ -57,7 +57,8 @@ def test_same_and_different_people_by_distance(services, faces):
 def test_image_with_two_faces(services, gallery, faces):
     result = recognize(services, gallery, faces / "couple.jpg", 9)
     frame = PrivacyLevel(9).blur(cv2.imread(str(faces / "couple.jpg")))
-    assert len(services.analyzer.faces(frame)) == 2
+    profile = services.analyzer.profile(PrivacyLevel(9))
+    assert len(services.analyzer.faces(frame, profile)) == 2
     assert [r.name for r in result.residents] == ["Alice"]
     assert result.unknown_faces == 1
     assert result.labels == {0: "Alice"}
@@ -98,15 +99,16 @@ def test_hostile_files_are_refused_cleanly(services, gallery, faces, tmp_path):
 def test_no_stage_accepts_an_unblurred_frame(services, faces):
     raw = cv2.imread(str(faces / "img1.jpg"))
     analyzer = services.analyzer
+    profile = analyzer.profile(PrivacyLevel(0))
+    box = HaarDetector(36).detect(PrivacyLevel(0).blur(raw.copy()))[0]
     for call in (
         lambda: analyzer.detector.detect(raw),
-        lambda: analyzer.faces(raw),
-        lambda: analyzer.aligner.align(
-            raw, [HaarDetector(36).detect(PrivacyLevel(0).blur(raw.copy()))[0]]
-        ),
-        lambda: analyzer.verifier.is_face(raw, None),
+        lambda: analyzer.faces(raw, profile),
+        lambda: analyzer.aligner.align(raw, [box], profile.padding),
+        lambda: analyzer.verifier.is_face(raw, box),
+        lambda: analyzer.enroll(raw),
     ):
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match="BlurredFrame"):
             call()
 
 

@@ -7,6 +7,8 @@ from app.pipeline.gallery import Enrollment, Gallery
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
 
+MODELS = ("model-x", "model-x-loose")
+
 
 class CountingEnroller:
     """Stands in for the face models: a vector derived from the file bytes, counted calls."""
@@ -18,8 +20,11 @@ class CountingEnroller:
         self.calls.append(path.name)
         data = path.read_bytes()
         if data.startswith(b"noface"):
-            return Enrollment(None, "no face found")
-        return Enrollment(np.array([len(data), data[0]], np.float32))
+            return {m: Enrollment(None, "no face found") for m in MODELS}
+        return {
+            m: Enrollment(np.array([len(data), data[0], i], np.float32))
+            for i, m in enumerate(MODELS)
+        }
 
 
 def setup(tmp_path):
@@ -32,7 +37,7 @@ def setup(tmp_path):
     (root / ".hidden.jpg").write_bytes(b"ignored")
     cache = SqliteEmbeddingCache(Database(tmp_path / "state" / "cache.sqlite3"))
     enroll = CountingEnroller()
-    return root, cache, enroll, Gallery(root, enroll, "model-x", cache)
+    return root, cache, enroll, Gallery(root, enroll, MODELS, cache)
 
 
 def test_refresh_is_incremental_and_prunes_removed_photos(tmp_path):
@@ -42,14 +47,14 @@ def test_refresh_is_incremental_and_prunes_removed_photos(tmp_path):
     assert gallery.index.names == ("Ann", "Ann", "Ben")
 
     # a fresh Gallery on the same cache (a restart) embeds nothing
-    again = Gallery(root, enroll, "model-x", cache)
+    again = Gallery(root, enroll, MODELS, cache)
     assert again.refresh().embedded == 0 and len(enroll.calls) == 3
 
     (root / "Ann" / "b.jpg").write_bytes(b"changed!")  # changed content -> re-embedded
     (root / "Cat.png").write_bytes(b"ddd")  # added
     (root / "Ann" / "a.jpg").unlink()  # removed
     report = again.refresh()
-    assert (report.embedded, report.removed) == (2, 2)  # old b.jpg and a.jpg rows removed
+    assert (report.embedded, report.removed) == (2, 4)  # old b.jpg, a.jpg: rows of both ids
     assert sorted(again.index.names) == ["Ann", "Ben", "Cat"]
     assert set(cache.load(again.key, "model-x")) == {
         hashlib.sha256(p.read_bytes()).hexdigest()
@@ -78,7 +83,11 @@ def test_unusable_photos_are_skipped_with_a_reason_and_cached(tmp_path):
     assert gallery.refresh().skipped == report.skipped and len(enroll.calls) == calls
 
 
-def test_cache_is_per_model(tmp_path):
+def test_one_index_per_model_id(tmp_path):
     _, cache, _, gallery = setup(tmp_path)
     gallery.refresh()
     assert cache.load(gallery.key, "another-model") == {}
+    assert gallery.index_for("model-x").names == gallery.index_for("model-x-loose").names
+    assert gallery.index_for("model-x").vectors[0, 2] == 0
+    assert gallery.index_for("model-x-loose").vectors[0, 2] == 1
+    assert gallery.index is gallery.index_for("model-x")
