@@ -140,10 +140,7 @@ class Services:
         progress: Progress | None = None,
     ) -> AnalysisResult:
         """Watch a camera for `duration_s` seconds, less with `stop_early` once a resident shows."""
-        stop = threading.Event()
-        source = CameraSource(
-            target, privacy, self.limits, self.settings.analysis_fps, duration_s, stop
-        )
+        source = CameraSource(target, privacy, self.limits, self.settings.analysis_fps, duration_s)
         return self.analyzer.analyze(
             source, gallery, privacy, progress, stop_on_resident=stop_early
         )

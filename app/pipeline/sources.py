@@ -312,8 +312,8 @@ class CameraSource(FrameSource):
     """A live camera watched for at most `duration_s` seconds of wall-clock time.
 
     Every frame is grabbed (a live stream must be drained); one is decoded and analysed every
-    1/`analysis_fps` seconds. Setting `stop` ends the watch early. Once the watch ends, `fps` is the
-    measured frame rate, so sighting times are seconds since the watch began.
+    1/`analysis_fps` seconds. The consumer may stop early by leaving the loop. Once the watch ends,
+    `fps` is the measured frame rate, so sighting times are seconds since the watch began.
     """
 
     media_type = MediaType.CAMERA
@@ -325,10 +325,9 @@ class CameraSource(FrameSource):
         limits: MediaLimits,
         analysis_fps: float,
         duration_s: float,
-        stop: threading.Event | None = None,
     ) -> None:
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
-        self.duration_s, self.stop = duration_s, stop or threading.Event()
+        self.duration_s = duration_s
         self.count_frames = 0
         self.expected_frames = 0
         self._cap = _open_camera(target, limits)
@@ -341,7 +340,7 @@ class CameraSource(FrameSource):
         start = time.monotonic()
         next_analysed = start
         try:
-            while not self.stop.is_set() and time.monotonic() - start < self.duration_s:
+            while time.monotonic() - start < self.duration_s:
                 if not cap.grab():
                     raise CameraTimeout(
                         f"the camera stopped sending after {self.count_frames} frame(s)"
