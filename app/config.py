@@ -74,7 +74,9 @@ class Settings(BaseSettings):
         200 * 1024 * 1024, ge=1024, description="Largest accepted request body, in bytes."
     )
     analysis_workers: int = Field(
-        0, ge=0, description="Analyses run at the same time; 0 = one per CPU core."
+        0,
+        ge=0,
+        description="Analyses run at the same time; 0 = one per two CPU cores (at least 1).",
     )
     analysis_queue: int = Field(
         4, ge=0, description="Requests that may wait for a worker; more are refused with 503."
@@ -123,4 +125,6 @@ class Settings(BaseSettings):
 
     @property
     def workers(self) -> int:
-        return self.analysis_workers or os.cpu_count() or 1
+        """One analysis already keeps more than one core busy (OpenCV's detector runs in
+        parallel): on 2 cores, 2 workers gave less throughput than 1 (bench/http_latency.py)."""
+        return self.analysis_workers or max(1, (os.cpu_count() or 1) // 2)
