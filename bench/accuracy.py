@@ -12,7 +12,10 @@ Protocols (k = Gaussian kernel applied to the <= 640 px photo, as the service do
   people 11-13 are never enrolled and must never be accepted. rank-1 = nearest resident is right;
   identified = right and within the threshold; false accepts = strangers accepted as anyone.
 Calibration picks, per k and mode, the threshold with the best accuracy whose false-accept rate
-is <= 0.5 %, on clean-vs-blurred pairs (`gallery`) and blurred-vs-blurred pairs (`pair`).
+stays within a budget, on clean-vs-blurred pairs (`gallery`) and blurred-vs-blurred pairs (`pair`).
+The budget is 0.5 % everywhere except `pair` beyond k = 25, where it is 3 %: recognition never
+trades false accepts for recall, while verification under heavy blur (which the caller chose)
+accepts a few more false accepts to stay useful. The table prints the FAR actually reached.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from app.services import Services
 
 FACES = Path(__file__).resolve().parent.parent / "tests" / "data" / "faces"
 KERNELS = (0, 9, 17, 25, 35, 51)
-MAX_FAR = 0.005
+STRICT_FAR, HEAVY_BLUR_PAIR_FAR, HEAVY_BLUR = 0.005, 0.03, 25
 ENROLLED_PEOPLE = 10
 
 
@@ -73,22 +76,26 @@ def rates(d: np.ndarray, same: np.ndarray, t: float) -> tuple[float, float, floa
     )
 
 
-def calibrate(d: np.ndarray, same: np.ndarray) -> float:
-    """Best-accuracy threshold among those with FAR <= MAX_FAR (ties: the middle one)."""
+def far_budget(mode: str, kernel: int) -> float:
+    return HEAVY_BLUR_PAIR_FAR if mode == "pair" and kernel > HEAVY_BLUR else STRICT_FAR
+
+
+def calibrate(d: np.ndarray, same: np.ndarray, max_far: float) -> float:
+    """Best-accuracy threshold among those with FAR <= max_far (ties: the middle one)."""
     finite = np.sort(d[np.isfinite(d)])
     candidates = (finite[:-1] + finite[1:]) / 2 if len(finite) > 1 else finite
-    scored = [(rates(d, same, t)[0], t) for t in candidates if rates(d, same, t)[1] <= MAX_FAR]
+    scored = [(rates(d, same, t)[0], t) for t in candidates if rates(d, same, t)[1] <= max_far]
     best = max(acc for acc, _ in scored)
     ties = [t for acc, t in scored if acc == best]
     return float(ties[len(ties) // 2])
 
 
-def cross_validated(d: np.ndarray, same: np.ndarray, folds: int = 5) -> float:
+def cross_validated(d: np.ndarray, same: np.ndarray, max_far: float, folds: int = 5) -> float:
     idx = np.random.default_rng(0).permutation(len(d))
     correct = 0
     for part in np.array_split(idx, folds):
         train = np.setdiff1d(idx, part)
-        t = calibrate(d[train], same[train])
+        t = calibrate(d[train], same[train], max_far)
         correct += int(((d[part] <= t) == same[part]).sum())
     return correct / len(d)
 
@@ -129,14 +136,14 @@ def main() -> None:
         d_pair = pair_distances(pairs, blurred, blurred, metric)
         d_gallery = pair_distances(pairs, clean[profile], blurred, metric)
         if args.calibrate:
-            new_table["pair"][str(k)] = round(calibrate(d_pair, same), 4)
-            new_table["gallery"][str(k)] = round(calibrate(d_gallery, same), 4)
+            for mode, d in (("pair", d_pair), ("gallery", d_gallery)):
+                new_table[mode][str(k)] = round(calibrate(d, same, far_budget(mode, k)), 4)
             t_pair, t_gallery = new_table["pair"][str(k)], new_table["gallery"][str(k)]
         else:
             t_pair = table.threshold(model, metric, k, "pair")
             t_gallery = table.threshold(model, metric, k, "gallery")
         acc, far, frr = rates(d_pair, same, t_pair)
-        cv = cross_validated(d_pair, same)
+        cv = cross_validated(d_pair, same, far_budget("pair", k))
 
         g_vecs = np.stack([clean[profile][f] for f in gallery_files])
         g_names = [labels[f] for f in gallery_files]
@@ -167,7 +174,8 @@ def main() -> None:
         doc = json.loads(path.read_text())
         doc["about"] = (
             "Accept distances per model, mode and privacy kernel; written by "
-            "`python -m bench.accuracy --calibrate` (best accuracy with FAR <= 0.5 %)."
+            "`python -m bench.accuracy --calibrate` (best accuracy within a false-accept budget: "
+            "0.5 %, or 3 % for pairs beyond k = 25)."
         )
         doc["models"][model] = new_table
         path.write_text(json.dumps(doc, indent=2) + "\n")
