@@ -111,7 +111,7 @@ class Analyzer:
         confirm = 1 if single else self.confirm_frames
         threshold = self.threshold(privacy)
         profile = self.profile(privacy)
-        index = gallery.index_for(profile.model_id)
+        known = gallery.index_for(profile.model_id)
         reembed_frames = max(1, round(REEMBED_AFTER_S * source.fps)) if source.fps else 1
         tracker = Tracker()
         last_embedded: dict[int, int] = {}
@@ -129,7 +129,7 @@ class Analyzer:
                 or box.iou(track.box) < MIN_MOVE_IOU
             ]
             faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
-            matches = index.match(self.embed(faces), self.embedder.metric, threshold)
+            matches = known.match(self.embed(faces), self.embedder.metric, threshold)
             by_box = dict(zip(todo, matches, strict=True))
             for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
                 track.observations.append(Observation(index, box, by_box.get(i)))
