@@ -30,7 +30,7 @@ ANALYSIS_BLUEPRINTS = frozenset({"check_directory", "cam_face_recognition"})
 ROUTE_TAIL = "<privacy_parameter>/<requestor_id>/<requestor_type>/<request_id>"
 
 
-def common(
+def start_analysis(
     privacy_parameter: str, requestor_id: str, requestor_type: str, request_id: str
 ) -> tuple[Services, RequestIds, PrivacyLevel]:
     """Services (503 while loading), the SIFIS IDs and the privacy level, all validated."""

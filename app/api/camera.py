@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g
 
 from app.api import params
-from app.api.analysis import ROUTE_TAIL, common, form_value, reply, run, select_gallery
+from app.api.analysis import ROUTE_TAIL, form_value, reply, run, select_gallery, start_analysis
 from app.api.runtime import runtime
 from app.domain import MediaType
 
@@ -21,7 +21,9 @@ def cam_face_recognition(
     cam_link: str, privacy_parameter: str, requestor_id: str, requestor_type: str, request_id: str
 ) -> Response:
     g.kind = MediaType.CAMERA.value
-    services, ids, privacy = common(privacy_parameter, requestor_id, requestor_type, request_id)
+    services, ids, privacy = start_analysis(
+        privacy_parameter, requestor_id, requestor_type, request_id
+    )
     settings = runtime().settings
     target = services.camera_target(cam_link)
     directory = select_gallery(services)
