@@ -115,8 +115,9 @@ class Settings(BaseSettings):
         return self.state_dir / "models"
 
     @property
-    def cache_db(self) -> Path:
-        return self.state_dir / "embeddings.sqlite3"
+    def state_db(self) -> Path:
+        """SQLite file for the embedding cache and the audit log (one migration list)."""
+        return self.state_dir / "state.sqlite3"
 
     @property
     def upload_dir(self) -> Path:

@@ -65,7 +65,7 @@ class Services:
             open_timeout_ms=settings.open_timeout_ms,
             read_timeout_ms=settings.read_timeout_ms,
         )
-        cache = SqliteEmbeddingCache(Database(settings.cache_db))
+        cache = SqliteEmbeddingCache(Database(settings.state_db))
         return cls(settings, analyzer, limits, cache)
 
     def privacy(self, raw: str | int) -> PrivacyLevel:

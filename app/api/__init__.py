@@ -33,7 +33,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     runtime = Runtime(
         settings,
         AnalysisPool(settings.workers, settings.analysis_queue),
-        AuditLog(Database(settings.cache_db), settings.audit_retention_days),
+        AuditLog(Database(settings.state_db), settings.audit_retention_days),
         services,
     )
     install(app, runtime)

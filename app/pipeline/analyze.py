@@ -13,6 +13,7 @@ from app.pipeline.detect import Detector, FaceVerifier
 from app.pipeline.embed import ChipProfile, Embedder
 from app.pipeline.gallery import Enrollment, Gallery
 from app.pipeline.matching import Mode, ThresholdTable
+from app.pipeline.prefetch import prefetched
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.sources import FrameSource
 from app.pipeline.tracking import Observation, Tracker, summarize
@@ -116,9 +117,9 @@ class Analyzer:
         tracker = Tracker()
         last_embedded: dict[int, int] = {}
         analysed = 0
-        for ordinal, (index, frame) in enumerate(source):
+        detected = prefetched((i, f, self.detector.detect(f)) for i, f in source)
+        for ordinal, (index, frame, boxes) in enumerate(detected):
             analysed += 1
-            boxes = self.detector.detect(frame)
             tracks = tracker.assign(ordinal, boxes)
             todo = [
                 i

@@ -104,7 +104,7 @@ def test_audit_rows_name_who_and_what_but_no_path(server, alice_video):
             files={"file": photo},
             timeout=120,
         ).raise_for_status()
-    with sqlite3.connect(server.state_dir / "embeddings.sqlite3") as conn:
+    with sqlite3.connect(server.state_dir / "state.sqlite3") as conn:
         conn.row_factory = sqlite3.Row
         rows = [dict(r) for r in conn.execute("SELECT * FROM audit")]
     (mine,) = [r for r in rows if r["request_id"] == "audit-me"]
