@@ -72,15 +72,17 @@ def write_video(path: Path, appearances: list[Appearance], frames: int, fps: flo
 
 
 def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[Appearance]:
-    """1-3 faces moving across the frame, with face-free gaps, cycling through the photos."""
-    photos = [faces / f"img{n}.jpg" for n in (1, 16, 26, 29, 3, 8, 13, 34, 38)]
+    """1-3 faces moving across the frame, with face-free gaps, cycling through the photos:
+    residents Alice (img4), Bob (img59) and Carol (img28) of tests/conftest.py's gallery, in other
+    photos than their enrollment ones, and six strangers."""
+    photos = [faces / f"img{n}.jpg" for n in (4, 29, 59, 3, 28, 8, 13, 34, 38)]
     total = int(seconds * fps)
     scene: list[Appearance] = []
     slot = int(4 * fps)  # a new group every 4 s; the last second of each slot is empty
     for k, start in enumerate(range(0, total, slot)):
         count = 1 + k % 3
         for j in range(count):
-            photo = photos[(k * 3 + j) % len(photos)]
+            photo = photos[len(scene) % len(photos)]  # every photo in turn
             x0 = 10 + j * 200
             scene.append(
                 Appearance(
