@@ -11,6 +11,8 @@ Protocols (k = Gaussian kernel applied to the <= 640 px photo, as the service do
   people, unblurred (as enrolled residents are); probes = every other photo blurred with k;
   people 11-13 are never enrolled and must never be accepted. rank-1 = nearest resident is right;
   identified = right and within the threshold; false accepts = strangers accepted as anyone.
+- baseline, side by side: DESIGN §2's simple pipeline (same detector and landmarks, the dlib
+  default chip padding 0.25, fixed threshold 0.6) on the same blurred pairs.
 Calibration picks, per k and mode, the threshold with the best accuracy whose false-accept rate
 stays within a budget, on clean-vs-blurred pairs (`gallery`) and blurred-vs-blurred pairs (`pair`).
 The budget is 0.5 % everywhere except `pair` beyond k = 25, where it is 3 %: recognition never
@@ -39,6 +41,7 @@ FACES = Path(__file__).resolve().parent.parent / "tests" / "data" / "faces"
 KERNELS = (0, 9, 17, 25, 35, 51)
 STRICT_FAR, HEAVY_BLUR_PAIR_FAR, HEAVY_BLUR = 0.005, 0.03, 25
 ENROLLED_PEOPLE = 10
+BASELINE = ChipProfile("baseline/pad0.25", 0.25), 0.6  # DESIGN §2's simple pipeline
 
 
 def embed_all(
@@ -127,12 +130,16 @@ def main() -> None:
     print()
     print(
         "| k | verification acc | CV acc | FAR | FRR | threshold | rank-1 | identified "
-        "| stranger FA | gallery threshold |"
+        "| stranger FA | gallery threshold | baseline acc / FAR |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for k in KERNELS:
         profile = analyzer.embedder.profile(k)
         blurred = embed_all(services, files, k, profile)
+        simple = embed_all(services, files, k, BASELINE[0])
+        base_acc, base_far, _ = rates(
+            pair_distances(pairs, simple, simple, metric), same, BASELINE[1]
+        )
         d_pair = pair_distances(pairs, blurred, blurred, metric)
         d_gallery = pair_distances(pairs, clean[profile], blurred, metric)
         if args.calibrate:
@@ -166,7 +173,7 @@ def main() -> None:
         print(
             f"| {k} | {acc:.1%} | {cv:.1%} | {far:.2%} | {frr:.2%} | {t_pair:.3f} "
             f"| {rank1 / probes_enrolled:.1%} | {identified / probes_enrolled:.1%} "
-            f"| {stranger_fa}/{strangers} | {t_gallery:.3f} |",
+            f"| {stranger_fa}/{strangers} | {t_gallery:.3f} | {base_acc:.1%} / {base_far:.2%} |",
             flush=True,
         )
     if args.calibrate:
