@@ -108,6 +108,60 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(
         30, ge=1, description="Audit records older than this many days are deleted."
     )
+    dht_url: str | None = Field(
+        None,
+        description="SIFIS-Home DHT websocket, e.g. `ws://localhost:3000/ws`; unset = no DHT.",
+    )
+    dht_results_uuid: str = Field(
+        "Face_Recognition_Results",
+        description="`topic_uuid` of the results posted on the DHT (a post replaces the previous "
+        "value of the same topic_name and topic_uuid).",
+    )
+    dht_subscribe: bool = Field(
+        False,
+        description="Take analysis requests from the DHT (`SIFIS:Privacy_Aware_Face_Recognition` "
+        "and `..._CAM`) and post their results; needs `DHT_URL`.",
+    )
+    media_dir: Path | None = Field(
+        None,
+        description="Folder the `file_name` of DHT requests is looked up in (nothing outside it "
+        "is ever opened); unset = DHT file requests are refused.",
+    )
+    mqtt_url: SecretStr | None = Field(
+        None,
+        description="MQTT broker, `mqtt://[user:password@]host[:1883]` or `mqtts://...` (TLS); "
+        "unset = no MQTT.",
+    )
+    mqtt_ca_file: Path | None = Field(
+        None, description="CA bundle for `mqtts://` brokers; unset = the system's CAs."
+    )
+    mqtt_topic_prefix: str = Field(
+        "face_recognition", description="First level of every MQTT topic this service publishes."
+    )
+    mqtt_discovery_prefix: str = Field(
+        "homeassistant",
+        description="Home Assistant MQTT discovery prefix; empty = no discovery messages.",
+    )
+    publish_http_results: bool = Field(
+        True,
+        description="Also publish the results of HTTP requests on the configured buses "
+        "(`analytics_api` forwards the HTTP reply itself: set `false` behind it).",
+    )
+    bus_progress_interval_s: float = Field(
+        5.0,
+        ge=0,
+        description="Least time between two progress messages of one analysis "
+        "(`..._Frame_Results` on the DHT); 0 = no progress messages.",
+    )
+    outbox_max_messages: int = Field(
+        10_000,
+        ge=10,
+        description="Messages the outbox keeps per bus while it is unreachable; when full, the "
+        "oldest are dropped (and logged).",
+    )
+    bus_retry_max_s: float = Field(
+        30.0, gt=0, description="Longest wait between two reconnection or resend attempts."
+    )
 
     @property
     def weights_home(self) -> Path:

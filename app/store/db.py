@@ -38,6 +38,22 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX audit_time ON audit (time)",
+    # The bus outbox (app/store/outbox.py): AUTOINCREMENT keeps ids, the sending order, increasing
+    # even after the newest rows were deleted.
+    """
+    CREATE TABLE outbox (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        destination  TEXT NOT NULL,
+        topic        TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        retain       INTEGER NOT NULL DEFAULT 0,
+        coalesce_key TEXT,
+        created      REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX outbox_destination ON outbox (destination, id)",
+    "CREATE TABLE bus_requests (request_id TEXT PRIMARY KEY, received REAL NOT NULL)",
+    "CREATE INDEX bus_requests_received ON bus_requests (received)",
 )
 
 

@@ -1,0 +1,96 @@
+"""The bus outbox: every message waits here, in order, until its bus has accepted it (DESIGN §4).
+
+Messages are grouped by destination (one per publisher: `dht`, `mqtt`), so a bus that is down
+never holds back another. Policy when full: a destination keeps at most `max_messages` pending
+messages; adding more deletes the oldest pending ones of that destination, and says how many in
+the log (a home cares most about its latest results). A message with a `coalesce_key` replaces a
+pending message of the same destination and key: only the latest progress report is worth sending.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from app.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for one bus: a topic and its text payload."""
+
+    topic: str
+    payload: str
+    retain: bool = False
+    coalesce_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    destination: str
+    message: Message
+
+
+class Outbox:
+    def __init__(
+        self, db: Database, max_messages: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._db, self._max, self._clock = db, max_messages, clock
+
+    def add(self, batch: Iterable[tuple[str, Message]]) -> int:
+        """Store (destination, message) pairs in one transaction; returns how many old messages
+        the size bound dropped."""
+        now, dropped, destinations = self._clock(), 0, set()
+        with self._db.connect() as conn:
+            for destination, m in batch:
+                destinations.add(destination)
+                if m.coalesce_key is not None:
+                    conn.execute(
+                        "DELETE FROM outbox WHERE destination = ? AND coalesce_key = ?",
+                        (destination, m.coalesce_key),
+                    )
+                conn.execute(
+                    "INSERT INTO outbox (destination, topic, payload, retain, coalesce_key,"
+                    " created) VALUES (?, ?, ?, ?, ?, ?)",
+                    (destination, m.topic, m.payload, int(m.retain), m.coalesce_key, now),
+                )
+            for destination in destinations:
+                dropped += conn.execute(
+                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE destination = ?"
+                    " ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                    (destination, self._max),
+                ).rowcount
+        if dropped:
+            log.warning(
+                "outbox full (%d per bus): dropped the %d oldest message(s)", self._max, dropped
+            )
+        return dropped
+
+    def pending(self, destination: str, limit: int = 100) -> list[Pending]:
+        """The oldest `limit` messages waiting for `destination`, oldest first."""
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, topic, payload, retain, coalesce_key FROM outbox"
+                " WHERE destination = ? ORDER BY id LIMIT ?",
+                (destination, limit),
+            ).fetchall()
+        return [
+            Pending(id_, destination, Message(topic, payload, bool(retain), key))
+            for id_, topic, payload, retain, key in rows
+        ]
+
+    def remove(self, message_id: int) -> None:
+        """Forget a message its bus has accepted."""
+        with self._db.connect() as conn:
+            conn.execute("DELETE FROM outbox WHERE id = ?", (message_id,))
+
+    def count(self, destination: str) -> int:
+        with self._db.connect() as conn:
+            return conn.execute(
+                "SELECT COUNT(*) FROM outbox WHERE destination = ?", (destination,)
+            ).fetchone()[0]
