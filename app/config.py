@@ -162,6 +162,40 @@ class Settings(BaseSettings):
     bus_retry_max_s: float = Field(
         30.0, gt=0, description="Longest wait between two reconnection or resend attempts."
     )
+    enroll_min_face_px: int = Field(
+        80, ge=20, description="Smallest face side, in pixels, accepted in an enrollment image."
+    )
+    enroll_min_sharpness: float = Field(
+        100.0,
+        ge=0,
+        description="Least sharpness (variance of the Laplacian of the face scaled to 128 px) of "
+        "an enrollment image; sharp photos score about 200-1300.",
+    )
+    enroll_duplicate_ratio: float = Field(
+        0.25,
+        ge=0,
+        lt=1,
+        description="An enrollment image whose embedding is closer to an enrolled one than this "
+        "fraction of the verification threshold (no blur) is a near-duplicate and refused.",
+    )
+    enroll_max_side: int = Field(
+        1024, ge=160, description="Enrollment images are downscaled to at most this many pixels."
+    )
+    image_urls: bool = Field(
+        False,
+        description="Accept images by URL (`image_url` fields) on the residents and faces routes.",
+    )
+    image_url_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts an image URL may name, JSON: `["photos.example.org"]`; empty = any '
+        "host. Loopback, private, link-local and the DHT's addresses are always refused.",
+    )
+    image_url_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest image fetched from a URL, in bytes."
+    )
+    image_url_timeout_s: float = Field(
+        10.0, gt=0, description="Wall-clock limit of fetching one image URL, in seconds."
+    )
 
     @property
     def weights_home(self) -> Path:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.pipeline.quality import Rejection
+
 
 class AppError(Exception):
     """Base class: `code` is stable and machine-readable, `message` is for people."""
@@ -97,3 +102,75 @@ class NotReady(AppError):
     """Models or the default gallery are still loading."""
 
     code = "not_ready"
+
+
+class ResidentNotFound(AppError):
+    code = "resident_not_found"
+
+
+class ResidentExists(AppError):
+    """A new resident name (enroll, rename) is already taken in that gallery."""
+
+    code = "resident_exists"
+
+
+class InvalidResidentName(AppError):
+    """A resident name that could not be a plain folder name (`../x`, `.hidden`, `a/b`, ...)."""
+
+    code = "invalid_resident_name"
+
+
+class InvalidMetadata(AppError):
+    """Resident metadata that is not a JSON object."""
+
+    code = "invalid_metadata"
+
+
+class MetadataTooLarge(AppError):
+    code = "metadata_too_large"
+
+
+class ImageNotFound(AppError):
+    """No image of that ID belongs to the resident."""
+
+    code = "image_not_found"
+
+
+class EnrollmentRejected(AppError):
+    """Every image of an enrollment was refused by the quality gate; `rejections` say why."""
+
+    code = "enrollment_rejected"
+
+    def __init__(self, message: str, rejections: tuple[Rejection, ...]) -> None:
+        super().__init__(message)
+        self.rejections = rejections
+
+
+class NoFaceFound(AppError):
+    """An image that must show a face (verification) shows none."""
+
+    code = "no_face_found"
+
+
+class ImageUrlsDisabled(AppError):
+    code = "image_urls_disabled"
+
+
+class ImageUrlForbidden(AppError):
+    """An image URL with a refused scheme, host or address (loopback, private, the DHT...)."""
+
+    code = "image_url_forbidden"
+
+
+class ImageUrlUnavailable(AppError):
+    """The image URL could not be fetched (DNS, refused, HTTP error, redirect loop)."""
+
+    code = "image_url_unavailable"
+
+
+class ImageUrlTimeout(AppError):
+    code = "image_url_timeout"
+
+
+class ImageUrlTooLarge(AppError):
+    code = "image_url_too_large"

@@ -54,6 +54,25 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX outbox_destination ON outbox (destination, id)",
     "CREATE TABLE bus_requests (request_id TEXT PRIMARY KEY, received REAL NOT NULL)",
     "CREATE INDEX bus_requests_received ON bus_requests (received)",
+    # The residents change log (app/store/residents.py): last state seen, and what changed when.
+    """
+    CREATE TABLE resident_state (
+        gallery     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (gallery, name)
+    )
+    """,
+    """
+    CREATE TABLE resident_changes (
+        id      INTEGER PRIMARY KEY,
+        gallery TEXT NOT NULL,
+        name    TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        time    REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX resident_changes_name ON resident_changes (gallery, name, id)",
 )
 
 

@@ -1,0 +1,88 @@
+"""Single-image queries: detect, identify and verify, on frames that came through the blur."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.domain import Box, MediaType
+from app.errors import NoFaceFound, UnsupportedMedia
+from app.pipeline.analyze import Analyzer, FaceMatch
+from app.pipeline.gallery import Gallery
+from app.pipeline.matching import confidence, distances
+from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.sources import ImageSource, MediaLimits, sniff_media_type
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    box: Box
+    landmarks: tuple[tuple[int, int], ...]  # dlib's 5 points, frame pixels
+    verified: bool  # the verifier (dlib HOG, then MMOD CNN) confirms the Haar box
+
+
+@dataclass(frozen=True)
+class Verification:
+    same: bool
+    distance: float
+    threshold: float
+    confidence: int
+    faces: tuple[int, int]  # faces found in each image; the largest of each is compared
+
+
+def require_image(path: Path) -> None:
+    """Refuse videos and unknown files: these routes take one still image."""
+    with open(path, "rb") as fh:
+        if sniff_media_type(fh.read(512)) is not MediaType.IMAGE:
+            raise UnsupportedMedia("send one still image (JPEG, PNG, BMP or WebP), not a video")
+
+
+def load(path: Path, privacy: PrivacyLevel, limits: MediaLimits) -> BlurredFrame:
+    """Decode an uploaded image and blur it by the request's privacy level."""
+    require_image(path)
+    ((_, frame),) = ImageSource(path, privacy, limits)
+    return frame
+
+
+def detect(analyzer: Analyzer, frame: BlurredFrame, privacy: PrivacyLevel) -> list[DetectedFace]:
+    faces = analyzer.faces(frame, analyzer.profile(privacy))
+    return [
+        DetectedFace(f.box, f.landmarks, analyzer.verifier.is_face(frame, f.box)) for f in faces
+    ]
+
+
+def identify(
+    analyzer: Analyzer, frame: BlurredFrame, gallery: Gallery, privacy: PrivacyLevel
+) -> list[FaceMatch]:
+    """Every face with its best resident; a face nobody matches is kept only when the verifier
+    confirms it is a face (as `/check_directory` counts unknown faces)."""
+    return [
+        m
+        for m in analyzer.identify(frame, gallery, privacy)
+        if m.match.name or analyzer.verifier.is_face(frame, m.face.box)
+    ]
+
+
+def verify(
+    analyzer: Analyzer, first: BlurredFrame, second: BlurredFrame, privacy: PrivacyLevel
+) -> Verification:
+    """Same person or not: the largest confirmed face of each image, against the verification
+    (`pair`) threshold of the privacy level, since both images are blurred alike."""
+    profile = analyzer.profile(privacy)
+    vectors, counts = [], []
+    for number, frame in enumerate((first, second), start=1):
+        faces = analyzer.faces(frame, profile, verified=True)
+        if not faces:
+            raise NoFaceFound(f"no face found in image {number}")
+        largest = max(faces, key=lambda f: f.box.area)
+        vectors.append(analyzer.embed([largest])[0])
+        counts.append(len(faces))
+    distance = float(distances(vectors[0][None], vectors[1][None], analyzer.embedder.metric)[0, 0])
+    threshold = analyzer.threshold(privacy, "pair")
+    return Verification(
+        same=distance <= threshold,
+        distance=distance,
+        threshold=threshold,
+        confidence=confidence(distance, threshold) if distance <= threshold else 0,
+        faces=(counts[0], counts[1]),
+    )
