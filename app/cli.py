@@ -15,8 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports Te
 
 from app.config import Settings
 from app.domain import AnalysisResult
-from app.errors import AppError
+from app.errors import AppError, EnrollmentRejected
 from app.pipeline.analyze import Progress
+from app.pipeline.quality import Rejection
 from app.sifis import RequestIds, result_value
 
 
@@ -56,6 +57,29 @@ def _parser() -> argparse.ArgumentParser:
     fetch = msub.add_parser("fetch", help="download a recognizer's weights (needs internet)")
     fetch.add_argument("name")
     fetch.set_defaults(run=_models_fetch)
+
+    res = sub.add_parser("residents", help="manage the residents of a resident directory")
+    rsub = res.add_subparsers(required=True, metavar="ACTION")
+    db_help = "resident directory (default: DATABASE_DIR)"
+    listing = rsub.add_parser("list", help="residents, image counts and metadata")
+    add = rsub.add_parser("add", help="enroll a resident, or add images to one (quality-gated)")
+    add.add_argument("name")
+    add.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    add.add_argument("--metadata", help="JSON object stored with a new resident")
+    remove = rsub.add_parser("remove", help="delete a resident (or one image) and its embeddings")
+    remove.add_argument("name")
+    remove.add_argument("--image", metavar="ID", help="remove only this image")
+    rename = rsub.add_parser("rename", help="rename a resident")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    for action, run in (
+        (listing, _residents_list),
+        (add, _residents_add),
+        (remove, _residents_remove),
+        (rename, _residents_rename),
+    ):
+        action.add_argument("--db", type=Path, help=db_help)
+        action.set_defaults(run=run)
     return parser
 
 
@@ -168,4 +192,65 @@ def _models_fetch(args: argparse.Namespace) -> int:
     with models.downloads_allowed():
         models.build_recognizer(args.name)
     print(f"{args.name}: weights installed")
+    return 0
+
+
+def _residents(args: argparse.Namespace):  # -> ResidentManager
+    settings = Settings()
+    return _build(settings).residents(args.db or settings.database_dir)
+
+
+def _residents_list(args: argparse.Namespace) -> int:
+    for r in _residents(args).list():
+        meta = f"  {json.dumps(r.metadata, ensure_ascii=False)}" if r.metadata else ""
+        print(f"{r.name}: {len(r.image_ids)} image(s){meta}")
+    return 0
+
+
+def _residents_add(args: argparse.Namespace) -> int:
+    from app import residents
+
+    manager = _residents(args)
+    known = {r.name for r in manager.list()}
+    if args.name in known and args.metadata is not None:
+        print("error: --metadata is only for a new resident", file=sys.stderr)
+        return 2
+    try:
+        if args.name in known:
+            report = manager.add_images(args.name, args.images)
+        else:
+            meta = None if args.metadata is None else residents.metadata(args.metadata)
+            report = manager.enroll(args.name, args.images, meta)
+    except EnrollmentRejected as exc:
+        _print_rejections(args.images, exc.rejections)
+        raise
+    for index, image in report.accepted:
+        print(f"{args.images[index].name}: accepted as image {image}")
+    _print_rejections(args.images, report.rejected)
+    print(f"{report.resident.name}: {len(report.resident.image_ids)} image(s)")
+    return 1 if report.rejected else 0
+
+
+def _print_rejections(images: list[Path], rejections: tuple[Rejection, ...]) -> None:
+    for r in rejections:
+        print(f"{images[r.index].name}: rejected [{r.reason}]: {r.message}")
+
+
+def _residents_remove(args: argparse.Namespace) -> int:
+    manager = _residents(args)
+    if args.image:
+        embeddings = manager.remove_image(args.name, args.image)
+        print(f"{args.name}: removed image {args.image} and {embeddings} embedding(s)")
+        return 0
+    report = manager.delete(args.name)
+    print(
+        f"{report.name}: removed {report.images} image(s), {report.embeddings} embedding(s)"
+        + (" and metadata" if report.metadata else "")
+    )
+    return 0
+
+
+def _residents_rename(args: argparse.Namespace) -> int:
+    view = _residents(args).update(args.name, args.new_name, None)
+    print(f"{args.name} is now {view.name}")
     return 0

@@ -5,19 +5,23 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from app.config import Settings
 from app.domain import AnalysisResult
 from app.errors import GalleryNotFound
-from app.pipeline import models
+from app.image_urls import UrlPolicy
+from app.pipeline import models, probe
 from app.pipeline.align import LandmarkAligner
-from app.pipeline.analyze import Analyzer, Progress
+from app.pipeline.analyze import Analyzer, FaceMatch, Progress
 from app.pipeline.detect import FaceVerifier, build_detector
 from app.pipeline.embed import build_embedder
 from app.pipeline.gallery import Enrollment, Gallery
 from app.pipeline.matching import ThresholdTable
 from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import (
     CameraPolicy,
     CameraSource,
@@ -27,8 +31,10 @@ from app.pipeline.sources import (
     open_media,
     resolve_cam_link,
 )
+from app.resident_manager import ResidentManager
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
+from app.store.residents import ResidentLog
 
 # What a request's `path` may say to mean the default gallery (the SIFIS original's container path).
 DEFAULT_GALLERY_NAMES = frozenset({"", "database", "/app/database"})
@@ -43,6 +49,7 @@ class Services:
     cache: SqliteEmbeddingCache
     _galleries: dict[Path, Gallery] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _residents_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -144,3 +151,51 @@ class Services:
         return self.analyzer.analyze(
             source, gallery, privacy, progress, stop_on_resident=stop_early
         )
+
+    # --- residents and single-image queries ---------------------------------------------------
+
+    @cached_property
+    def resident_log(self) -> ResidentLog:
+        return ResidentLog(Database(self.settings.state_db))
+
+    @cached_property
+    def quality_gate(self) -> QualityGate:
+        s = self.settings
+        rules = QualityRules(
+            s.enroll_min_face_px,
+            s.enroll_min_sharpness,
+            s.enroll_duplicate_ratio,
+            s.enroll_max_side,
+        )
+        return QualityGate(self.analyzer, rules)
+
+    def residents(self, directory: Path) -> ResidentManager:
+        """Residents management of a resident directory (one lock for every change)."""
+        if not directory.is_dir():
+            raise GalleryNotFound(f"resident directory {directory.name!r} does not exist")
+        return ResidentManager(self, directory, self._residents_lock)
+
+    @property
+    def url_policy(self) -> UrlPolicy:
+        s = self.settings
+        dht_host = urlsplit(s.dht_url).hostname if s.dht_url else None
+        return UrlPolicy(
+            enabled=s.image_urls,
+            hosts=frozenset(h.lower() for h in s.image_url_hosts),
+            forbidden_hosts=frozenset({dht_host.lower()} if dht_host else ()),
+            max_bytes=s.image_url_max_bytes,
+            timeout_s=s.image_url_timeout_s,
+        )
+
+    def detect_faces(self, path: Path, privacy: PrivacyLevel) -> list[probe.DetectedFace]:
+        return probe.detect(self.analyzer, probe.load(path, privacy, self.limits), privacy)
+
+    def identify_faces(
+        self, path: Path, privacy: PrivacyLevel, gallery: Gallery
+    ) -> list[FaceMatch]:
+        frame = probe.load(path, privacy, self.limits)
+        return probe.identify(self.analyzer, frame, gallery, privacy)
+
+    def verify_faces(self, first: Path, second: Path, privacy: PrivacyLevel) -> probe.Verification:
+        frames = (probe.load(p, privacy, self.limits) for p in (first, second))
+        return probe.verify(self.analyzer, *frames, privacy)

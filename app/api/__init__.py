@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.api import auth, camera, check_directory, errors, ops
+from app.api import auth, camera, check_directory, errors, faces, ops, residents
 from app.api.analysis import register_audit
 from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
@@ -40,6 +40,6 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     register_audit(app)  # first: it times and records requests that auth then refuses
     auth.register(app, settings.api_key)
     errors.register(app)
-    for module in (check_directory, camera, ops):
+    for module in (check_directory, camera, ops, residents, faces):
         app.register_blueprint(module.bp)
     return app

@@ -7,6 +7,7 @@ from typing import Any
 from app.api.errors import RETRY_AFTER_S, STATUS
 from app.api.params import MAX_FILE_NAME
 from app.config import Settings
+from app.pipeline import quality
 
 TITLE = "Privacy-Aware Face Recognition"
 _ID_PATTERN = "^[A-Za-z0-9_.:@+-]{1,128}$"
@@ -69,6 +70,8 @@ def document(settings: Settings, version: str) -> dict[str, Any]:
                     "responses": _responses([*analysis_errors, 403, 422, 502]),
                 }
             },
+            **_resident_paths(),
+            **_face_paths(settings),
             "/health": {
                 "get": {
                     "operationId": "health",
@@ -193,7 +196,11 @@ def _path_part() -> dict:
 
 
 def _responses(statuses: list[int]) -> dict[str, Any]:
-    out: dict[str, Any] = {"200": _json("SIFIS result message", "Envelope")}
+    return {"200": _json("SIFIS result message", "Envelope"), **_errors(statuses)}
+
+
+def _errors(statuses: list[int]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for status in sorted(statuses):
         codes = sorted(code for code, s in STATUS.items() if s == status)
         response = _json("Error: " + ", ".join(codes), "Error")
@@ -287,6 +294,8 @@ def _schemas() -> dict[str, Any]:
         },
     }
     return {
+        **_resident_schemas(),
+        **_face_schemas(),
         "Envelope": {
             "type": "object",
             "required": ["RequestPostTopicUUID"],
@@ -333,4 +342,388 @@ def _schemas() -> dict[str, Any]:
             "required": ["name", "version"],
             "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
         },
+    }
+
+
+# --- residents and single-image routes ------------------------------------------------------
+
+_IMAGE_PART = {
+    "type": "string",
+    "contentMediaType": "application/octet-stream",
+    "description": "A JPEG, PNG, BMP or WebP image.",
+}
+_IMAGE_URL = {
+    "type": "string",
+    "format": "uri",
+    "description": "An http(s) image URL instead of an upload; only with IMAGE_URLS on, never "
+    "to loopback, private, link-local or the DHT's addresses.",
+}
+_URL_ERRORS = [403, 413, 502, 504]  # image URLs: refused, too large, unreachable, too slow
+
+
+def _name() -> dict:
+    return _param("name", "A resident's name.", {"type": "string", "minLength": 1})
+
+
+def _gallery_query() -> dict:
+    return _param("path", _path_part()["description"], {"type": "string"}, "query")
+
+
+def _multipart(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def _ok(description: str, schema: str, status: str = "200") -> dict[str, Any]:
+    return {status: _json(description, schema)}
+
+
+def _images_form(with_name: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "file": {**_IMAGE_PART, "description": "An image; repeat the part for several."},
+        "image_url": {**_IMAGE_URL, "description": _IMAGE_URL["description"] + " Repeatable."},
+        "path": _path_part(),
+    }
+    if not with_name:
+        return _multipart(properties, [])
+    return _multipart(
+        {
+            "name": {"type": "string", "description": "The new resident's name."},
+            "metadata": {
+                "type": "string",
+                "description": "A JSON object as text, at most 4096 bytes.",
+            },
+            **properties,
+        },
+        ["name"],
+    )
+
+
+def _resident_paths() -> dict[str, Any]:
+    gallery, name = _gallery_query(), _name()
+    common = [400, 401, 404, 500, 503]
+    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504]
+    return {
+        "/residents": {
+            "get": {
+                "operationId": "list_residents",
+                "summary": "List the residents of a resident directory",
+                "parameters": [gallery],
+                "responses": {**_ok("Residents", "ResidentList"), **_errors(common)},
+            },
+            "post": {
+                "operationId": "enroll_resident",
+                "summary": "Enroll a new resident from images that pass the quality gate",
+                "parameters": [gallery],
+                "requestBody": _images_form(with_name=True),
+                "responses": {
+                    **_ok("Enrolled", "Enrollment", "201"),
+                    **_errors([*enroll_errors, 409]),
+                    "422": _json(
+                        "enrollment_rejected (with `rejected`), undecodable_media, media_too_large",
+                        "RejectedEnrollment",
+                    ),
+                },
+            },
+        },
+        "/residents/{name}": {
+            "get": {
+                "operationId": "get_resident",
+                "summary": "One resident",
+                "parameters": [name, gallery],
+                "responses": {**_ok("The resident", "Resident"), **_errors(common)},
+            },
+            "patch": {
+                "operationId": "update_resident",
+                "summary": "Rename a resident and/or replace its metadata",
+                "parameters": [name, gallery],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": False,
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "metadata": {"type": "object"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    **_ok("The resident after the change", "Resident"),
+                    **_errors([*common, 409, 413]),
+                },
+            },
+            "delete": {
+                "operationId": "delete_resident",
+                "summary": "Delete a resident: its images, metadata and cached embeddings",
+                "parameters": [name, gallery],
+                "responses": {**_ok("What was removed", "Deletion"), **_errors([*common, 504])},
+            },
+        },
+        "/residents/{name}/images": {
+            "post": {
+                "operationId": "add_resident_images",
+                "summary": "Add images (quality-gated) to a resident",
+                "parameters": [name, gallery],
+                "requestBody": _images_form(with_name=False),
+                "responses": {
+                    **_ok("Added", "Enrollment", "201"),
+                    **_errors(enroll_errors),
+                    "422": _json(
+                        "enrollment_rejected (with `rejected`), undecodable_media, media_too_large",
+                        "RejectedEnrollment",
+                    ),
+                },
+            },
+        },
+        "/residents/{name}/images/{image_id}": {
+            "delete": {
+                "operationId": "remove_resident_image",
+                "summary": "Remove one image of a resident and its cached embeddings",
+                "parameters": [
+                    name,
+                    _param(
+                        "image_id", "An image ID from the resident's `images`.", {"type": "string"}
+                    ),
+                    gallery,
+                ],
+                "responses": {
+                    **_ok("Removed", "ImageRemoval"),
+                    **_errors([*common, 504]),
+                },
+            },
+        },
+        "/resident-changes": {
+            "get": {
+                "operationId": "resident_changes",
+                "summary": "Residents changed or deleted since a time (for mirroring clients)",
+                "parameters": [
+                    _param(
+                        "since",
+                        "Seconds since the epoch: the `cursor` of the previous answer (default 0).",
+                        {"type": "number", "minimum": 0},
+                        "query",
+                    ),
+                    gallery,
+                ],
+                "responses": {**_ok("Changes", "ResidentChanges"), **_errors(common)},
+            },
+        },
+    }
+
+
+def _face_paths(settings: Settings) -> dict[str, Any]:
+    privacy = _tail(settings)[0]
+    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, *_URL_ERRORS])
+    one_image = _multipart({"file": _IMAGE_PART, "image_url": _IMAGE_URL}, [])
+    return {
+        "/faces/detect/{privacy_parameter}": {
+            "post": {
+                "operationId": "detect_faces",
+                "summary": "Faces of one image: boxes, landmarks and the verifier's verdict",
+                "parameters": [privacy],
+                "requestBody": one_image,
+                "responses": {**_ok("Faces", "Detection"), **errors},
+            }
+        },
+        "/faces/identify/{privacy_parameter}": {
+            "post": {
+                "operationId": "identify_faces",
+                "summary": "Each face of one image: the best resident or unknown",
+                "parameters": [privacy, _gallery_query()],
+                "requestBody": _multipart(
+                    {"file": _IMAGE_PART, "image_url": _IMAGE_URL, "path": _path_part()}, []
+                ),
+                "responses": {**_ok("Faces", "Identification"), **errors, **_errors([404])},
+            }
+        },
+        "/faces/verify/{privacy_parameter}": {
+            "post": {
+                "operationId": "verify_faces",
+                "summary": "Two images: the same person or not (largest face of each)",
+                "parameters": [privacy],
+                "requestBody": _multipart(
+                    {
+                        "file1": _IMAGE_PART,
+                        "image_url1": _IMAGE_URL,
+                        "file2": _IMAGE_PART,
+                        "image_url2": _IMAGE_URL,
+                    },
+                    [],
+                ),
+                "responses": {**_ok("Verdict", "Verification"), **errors},
+            }
+        },
+    }
+
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _resident_schemas() -> dict[str, Any]:
+    resident = _object(
+        ["name", "image_count", "images", "metadata", "updated"],
+        {
+            "name": {"type": "string"},
+            "image_count": {"type": "integer", "minimum": 0},
+            "images": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Image IDs (content hash prefixes), never file names",
+            },
+            "metadata": {"type": "object"},
+            "updated": {"type": "number", "description": "Last change noticed, epoch seconds"},
+        },
+    )
+    rejection = _object(
+        ["index", "reason", "message"],
+        {
+            "index": {"type": "integer", "description": "`file` parts first, then `image_url`s"},
+            "reason": {"enum": list(quality.REASONS)},
+            "message": {"type": "string"},
+        },
+    )
+    return {
+        "Resident": resident,
+        "ResidentList": _object(
+            ["residents"], {"residents": {"type": "array", "items": _ref("Resident")}}
+        ),
+        "Rejection": rejection,
+        "Enrollment": _object(
+            ["resident", "accepted", "rejected"],
+            {
+                "resident": _ref("Resident"),
+                "accepted": {
+                    "type": "array",
+                    "items": _object(
+                        ["index", "image"],
+                        {"index": {"type": "integer"}, "image": {"type": "string"}},
+                    ),
+                },
+                "rejected": {"type": "array", "items": _ref("Rejection")},
+            },
+        ),
+        "Deletion": _object(
+            ["name", "removed"],
+            {
+                "name": {"type": "string"},
+                "removed": _object(
+                    ["images", "metadata", "embeddings"],
+                    {
+                        "images": {"type": "integer"},
+                        "metadata": {"type": "boolean"},
+                        "embeddings": {"type": "integer"},
+                    },
+                ),
+            },
+        ),
+        "ImageRemoval": _object(
+            ["name", "image", "removed"],
+            {
+                "name": {"type": "string"},
+                "image": {"type": "string"},
+                "removed": _object(["embeddings"], {"embeddings": {"type": "integer"}}),
+            },
+        ),
+        "ResidentChanges": _object(
+            ["since", "cursor", "changes"],
+            {
+                "since": {"type": "number"},
+                "cursor": {"type": "number", "description": "Pass as `since` next time"},
+                "changes": {
+                    "type": "array",
+                    "items": _object(
+                        ["name", "change", "time"],
+                        {
+                            "name": {"type": "string"},
+                            "change": {"enum": ["updated", "deleted"]},
+                            "time": {"type": "number"},
+                            "resident": _ref("Resident"),
+                        },
+                    ),
+                },
+            },
+        ),
+        "RejectedEnrollment": {
+            "allOf": [
+                _ref("Error"),
+                _object(["rejected"], {"rejected": {"type": "array", "items": _ref("Rejection")}}),
+            ]
+        },
+    }
+
+
+def _face_schemas() -> dict[str, Any]:
+    box = _object(["x", "y", "w", "h"], {k: {"type": "integer"} for k in ("x", "y", "w", "h")})
+    point = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+    model = _object(
+        ["detector", "recognizer"],
+        {
+            "detector": {"type": "string"},
+            "recognizer": {"type": "string"},
+            "threshold": {"type": "number"},
+        },
+    )
+    return {
+        "Box": box,
+        "Detection": _object(
+            ["privacy_parameter", "detector", "faces"],
+            {
+                "privacy_parameter": {"type": "integer"},
+                "detector": {"type": "string"},
+                "faces": {
+                    "type": "array",
+                    "items": _object(
+                        ["box", "landmarks", "verified"],
+                        {
+                            "box": _ref("Box"),
+                            "landmarks": {"type": "array", "items": point},
+                            "verified": {"type": "boolean"},
+                        },
+                    ),
+                },
+            },
+        ),
+        "Identification": _object(
+            ["privacy_parameter", "faces", "unknown_faces", "model"],
+            {
+                "privacy_parameter": {"type": "integer"},
+                "faces": {
+                    "type": "array",
+                    "items": _object(
+                        ["box", "name", "confidence", "distance"],
+                        {
+                            "box": _ref("Box"),
+                            "name": {"type": ["string", "null"]},
+                            "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
+                            "distance": {"type": ["number", "null"]},
+                        },
+                    ),
+                },
+                "unknown_faces": {"type": "integer"},
+                "model": model,
+            },
+        ),
+        "Verification": _object(
+            ["privacy_parameter", "same_person", "distance", "threshold", "confidence", "faces"],
+            {
+                "privacy_parameter": {"type": "integer"},
+                "same_person": {"type": "boolean"},
+                "distance": {"type": "number"},
+                "threshold": {"type": "number"},
+                "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
+                "faces": {"type": "array", "items": {"type": "integer"}},
+                "model": model,
+            },
+        ),
     }

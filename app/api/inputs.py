@@ -1,0 +1,60 @@
+"""What the residents and faces routes share: the gallery a request names, its images (uploaded
+parts or fetched URLs, every one a private temporary file deleted when the request ends) and
+running model work on the analysis pool."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from flask import current_app, request
+
+from app import image_urls
+from app.api.errors import MissingFile, TooManyFiles
+from app.api.runtime import runtime
+from app.api.uploads import UPLOAD_DIR_KEY, gallery_name
+from app.services import Services
+
+T = TypeVar("T")
+
+
+def gallery_dir(services: Services) -> Path:
+    """The resident directory named by `path` (query string, form field or file part), resolved
+    by allowlist exactly as for /check_directory."""
+    name = request.args.get("path")
+    return services.resolve_gallery(gallery_name() if name is None else name)
+
+
+@contextmanager
+def images(part: str, url_field: str, at_most: int) -> Iterator[list[Path]]:
+    """The request's images: the `part` file parts, then the images of the `url_field` fields."""
+    uploads = request.files.getlist(part)
+    urls = request.form.getlist(url_field)
+    if not uploads and not urls:
+        raise MissingFile(f"send an image in part `{part}` (or a URL in field `{url_field}`)")
+    if len(uploads) + len(urls) > at_most:
+        raise TooManyFiles(f"send at most {at_most} image(s) in `{part}` and `{url_field}`")
+    paths = []
+    for upload in uploads:
+        upload.stream.flush()
+        paths.append(Path(upload.stream.name))
+    with ExitStack() as stack:
+        policy = runtime().services.url_policy
+        for url in urls:
+            out = stack.enter_context(
+                tempfile.NamedTemporaryFile(
+                    dir=current_app.config[UPLOAD_DIR_KEY], prefix="upload-"
+                )
+            )
+            image_urls.fetch(url, policy, out)
+            paths.append(Path(out.name))
+        yield paths
+
+
+def compute(job: Callable[[], T]) -> T:
+    """Run model work on the bounded analysis pool, within the request time limit."""
+    rt = runtime()
+    return rt.pool.run(lambda _progress: job(), rt.settings.request_timeout_s)

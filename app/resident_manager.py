@@ -1,0 +1,156 @@
+"""Residents of one gallery: the directory on disk, the quality gate, the embedding cache and the
+change log, kept in step. Used by the HTTP routes and the CLI through `Services.residents()`.
+
+Every change runs under one lock (per process) and ends by reconciling the change log, which also
+logs hand edits made on disk since the last call. Deleting a resident, or one of its images,
+refreshes the gallery, which deletes the cached embeddings of every photo that is gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.errors import EnrollmentRejected
+from app.pipeline.gallery import Enrollment
+from app.pipeline.quality import Accepted, Rejection
+from app.residents import Resident, ResidentDirectory, image_id, new_name
+from app.store.residents import ChangeSet
+
+if TYPE_CHECKING:
+    from app.services import Services
+
+
+@dataclass(frozen=True)
+class ResidentView:
+    """What callers see of a resident: names, counts, IDs and times; never paths."""
+
+    name: str
+    image_ids: tuple[str, ...]
+    metadata: dict[str, Any]
+    updated: float  # when the change log last saw it change (seconds since the epoch)
+
+
+@dataclass(frozen=True)
+class EnrollmentReport:
+    resident: ResidentView
+    accepted: tuple[tuple[int, str], ...]  # (position in the request, new image ID)
+    rejected: tuple[Rejection, ...]
+
+
+@dataclass(frozen=True)
+class DeletionReport:
+    name: str
+    images: int
+    metadata: bool
+    embeddings: int  # cache rows deleted (one per image and chip profile)
+
+
+class ResidentManager:
+    def __init__(self, services: Services, directory: Path, lock: threading.Lock) -> None:
+        self._services, self._lock = services, lock
+        self.directory = ResidentDirectory(directory)
+        self._key = str(self.directory.root)  # the gallery's key in the cache and the log
+
+    def list(self) -> list[ResidentView]:
+        residents, changes = self._reconcile()
+        return [self._view(r, changes) for r in residents.values()]
+
+    def get(self, name: str) -> ResidentView:
+        resident = self.directory.get(name)
+        return self._view(resident, self._reconcile()[1])
+
+    def changes(self, since: float) -> tuple[ChangeSet, dict[str, ResidentView]]:
+        """Changes newer than `since`, and the current view of every resident named in them."""
+        residents, changes = self._reconcile(since)
+        named = {c.name for c in changes.changes}
+        return changes, {n: self._view(r, changes) for n, r in residents.items() if n in named}
+
+    def enroll(
+        self, name: str, images: list[Path], metadata: dict[str, Any] | None
+    ) -> EnrollmentReport:
+        """A new resident from the images that pass the quality gate; refused if none does."""
+        name = new_name(name)
+        with self._lock:
+            self.directory.require_free(name)
+            accepted, rejected = self._gate(images)
+            self.directory.create(name, [a.jpeg for a in accepted], metadata)
+            return self._report(name, accepted, rejected)
+
+    def add_images(self, name: str, images: list[Path]) -> EnrollmentReport:
+        with self._lock:
+            name = self.directory.get(name).name
+            accepted, rejected = self._gate(images)
+            self.directory.add_images(name, [a.jpeg for a in accepted])
+            return self._report(name, accepted, rejected)
+
+    def remove_image(self, name: str, image: str) -> int:
+        """Remove one image; returns how many cached embeddings went with it."""
+        with self._lock:
+            self.directory.remove_image(name, image)
+            self._reconcile()
+            return self._services.gallery(self.directory.root).report.removed
+
+    def update(self, name: str, new: str | None, metadata: dict[str, Any] | None) -> ResidentView:
+        """Set the metadata and/or rename; either may be None (unchanged)."""
+        with self._lock:
+            if new is not None:
+                new_name(new)
+            resident = self.directory.get(name)
+            if new is not None and new != resident.name:
+                self.directory.rename(resident.name, new)
+                name = new
+            if metadata is not None:
+                self.directory.set_metadata(name, metadata)
+        return self.get(name)
+
+    def delete(self, name: str) -> DeletionReport:
+        with self._lock:
+            resident = self.directory.get(name)
+            removal = self.directory.delete(resident.name)
+            self._reconcile()
+            embeddings = self._services.gallery(self.directory.root).report.removed
+        return DeletionReport(resident.name, removal.images, removal.metadata, embeddings)
+
+    def _gate(self, images: list[Path]) -> tuple[list[Accepted], tuple[Rejection, ...]]:
+        """Run the quality gate; raise EnrollmentRejected when no image passes."""
+        s = self._services
+        profile = s.analyzer.embedder.profiles[0]
+        enrolled = s.gallery(self.directory.root).index_for(profile.model_id)
+        verdicts = s.quality_gate.check(images, s.limits, enrolled)
+        accepted = [v for v in verdicts if isinstance(v, Accepted)]
+        rejected = tuple(v for v in verdicts if isinstance(v, Rejection))
+        if not accepted:
+            raise EnrollmentRejected("no image passed the enrollment quality gate", rejected)
+        return accepted, rejected
+
+    def _report(
+        self, name: str, accepted: list[Accepted], rejected: tuple[Rejection, ...]
+    ) -> EnrollmentReport:
+        """Put the accepted images' embeddings in the cache (the gallery would compute the same
+        ones from the stored bytes), log the change and describe the outcome."""
+        ids = []
+        for a in accepted:
+            sha = hashlib.sha256(a.jpeg).hexdigest()
+            for model_id, vector in a.vectors.items():
+                self._services.cache.save(self._key, model_id, sha, Enrollment(vector))
+            ids.append((a.index, image_id(sha)))
+        residents, changes = self._reconcile()
+        return EnrollmentReport(self._view(residents[name], changes), tuple(ids), rejected)
+
+    def _reconcile(self, since: float = 0.0) -> tuple[dict[str, Resident], ChangeSet]:
+        residents = self.directory.residents()
+        current = {n: r.fingerprint for n, r in residents.items()}
+        return residents, self._services.resident_log.reconcile(self._key, current, since)
+
+    @staticmethod
+    def _view(resident: Resident, changes: ChangeSet) -> ResidentView:
+        return ResidentView(
+            resident.name,
+            tuple(i.id for i in resident.images),
+            resident.metadata,
+            changes.updated.get(resident.name, 0.0),
+        )
