@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -10,6 +11,12 @@ from app.domain import AnalysisResult
 
 RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Results"
 RESULTS_UUID = "Face_Recognition_Results"
+_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
+
+
+def valid_id(text: str) -> bool:
+    """The rule for requestor and request IDs echoed in results: short and plain."""
+    return bool(_ID.fullmatch(text))
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 
 from app.errors import InvalidParameter
-from app.sifis import RequestIds
+from app.sifis import RequestIds, valid_id
 
-_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
 MAX_FILE_NAME = 255
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
-
-
-def valid_id(text: str) -> bool:
-    return bool(_ID.fullmatch(text))
 
 
 def request_ids(requestor_id: str, requestor_type: str, request_id: str) -> RequestIds:

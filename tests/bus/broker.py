@@ -1,0 +1,116 @@
+"""A real Mosquitto broker on a free loopback port (Debian package `mosquitto`), with a password
+file, and a real paho subscriber that records what it receives."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.e2e.server import free_port
+
+USER, PASSWORD = "pafr", "s3cret:pw"  # a `:` to check the URL's percent-decoding
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
+    if found is None:
+        raise RuntimeError(f"`{name}` not found: apt-get install -y mosquitto")
+    return found
+
+
+class Mosquitto:
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        passwords = folder / "passwords"
+        passwords.touch(mode=0o600)
+        subprocess.run(
+            [_tool("mosquitto_passwd"), "-b", str(passwords), USER, PASSWORD],
+            check=True,
+            capture_output=True,
+        )
+        self._config = folder / "mosquitto.conf"
+        self._config.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous false\n"
+            f"password_file {passwords}\npersistence false\n"
+            f"user {getpass.getuser()}\n"  # as root, mosquitto would switch to a user that
+        )  # cannot read the test's private folder
+        self._log = folder / "mosquitto.log"
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{USER}:{PASSWORD.replace(':', '%3A')}@127.0.0.1:{self.port}"
+
+    def start(self) -> Mosquitto:
+        with open(self._log, "ab") as log:
+            self._process = subprocess.Popen(
+                [_tool("mosquitto"), "-c", str(self._config)], stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"mosquitto did not start: {self._log.read_text()}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+
+@dataclass(frozen=True)
+class Received:
+    topic: str
+    payload: str
+    retain: bool
+
+
+class Subscriber:
+    """A paho client subscribed to `topics`, recording every message."""
+
+    def __init__(self, port: int, topics: list[str]) -> None:
+        self.messages: list[Received] = []
+        self._changed = threading.Condition()
+        self._subscribed = threading.Event()
+        client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        client.username_pw_set(USER, PASSWORD)
+        client.on_connect = lambda c, *_: c.subscribe([(t, 1) for t in topics])
+        client.on_subscribe = lambda *_: self._subscribed.set()
+        client.on_message = self._on_message
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        if not self._subscribed.wait(10):
+            raise RuntimeError("the test subscriber could not subscribe")
+        self._client = client
+
+    def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        with self._changed:
+            self.messages.append(Received(msg.topic, msg.payload.decode(), bool(msg.retain)))
+            self._changed.notify_all()
+
+    def wait(self, topic: str, timeout: float = 30.0) -> Received:
+        """The first message received on `topic`."""
+        with self._changed:
+            if not self._changed.wait_for(
+                lambda: any(m.topic == topic for m in self.messages), timeout
+            ):
+                raise AssertionError(f"nothing on {topic} in {timeout} s; got {self.messages}")
+            return next(m for m in self.messages if m.topic == topic)
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
