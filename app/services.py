@@ -7,8 +7,11 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from app.bus.events import ResultEvent
+from app.bus.fanout import Bus, build_bus
 from app.config import Settings
 from app.domain import AnalysisResult
 from app.errors import GalleryNotFound
@@ -32,9 +35,15 @@ from app.pipeline.sources import (
     resolve_cam_link,
 )
 from app.resident_manager import ResidentManager
+from app.sifis import RequestIds
+from app.store.audit import AuditLog
+from app.store.bus_requests import SeenRequests
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
 from app.store.residents import ResidentLog
+
+if TYPE_CHECKING:
+    from app.bus.requests import BusRequests
 
 # What a request's `path` may say to mean the default gallery (the SIFIS original's container path).
 DEFAULT_GALLERY_NAMES = frozenset({"", "database", "/app/database"})
@@ -47,9 +56,11 @@ class Services:
     analyzer: Analyzer
     limits: MediaLimits
     cache: SqliteEmbeddingCache
+    bus: Bus | None = None  # built by build(); started and stopped by start_bus()/stop_bus()
     _galleries: dict[Path, Gallery] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _residents_lock: threading.Lock = field(default_factory=threading.Lock)
+    _requests: BusRequests | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -72,8 +83,8 @@ class Services:
             open_timeout_ms=settings.open_timeout_ms,
             read_timeout_ms=settings.read_timeout_ms,
         )
-        cache = SqliteEmbeddingCache(Database(settings.state_db))
-        return cls(settings, analyzer, limits, cache)
+        db = Database(settings.state_db)
+        return cls(settings, analyzer, limits, SqliteEmbeddingCache(db), build_bus(settings, db))
 
     def privacy(self, raw: str | int) -> PrivacyLevel:
         return PrivacyLevel.parse(raw, self.settings.max_privacy_parameter)
@@ -151,6 +162,41 @@ class Services:
         return self.analyzer.analyze(
             source, gallery, privacy, progress, stop_on_resident=stop_early
         )
+
+    def publish_result(self, value: dict[str, Any]) -> None:
+        """Queue a SIFIS result `value` for every configured bus; never blocks, never raises."""
+        if self.bus is not None:
+            self.bus.publish(ResultEvent(value))
+
+    def progress_reporter(
+        self, ids: RequestIds, analysis_id: str, file_name: str
+    ) -> Progress | None:
+        """A throttled progress publisher for one analysis, or None without a bus."""
+        if self.bus is None:
+            return None
+        interval = self.settings.bus_progress_interval_s
+        return self.bus.progress(ids, analysis_id, file_name, interval)
+
+    def start_bus(self) -> None:
+        """Start delivering the outbox and, with DHT_SUBSCRIBE, taking requests from the DHT."""
+        if self.bus is None:
+            return
+        if self.settings.dht_subscribe and self.bus.dht is not None:
+            from app.bus.requests import BusRequests  # a shell over these services
+
+            db = Database(self.settings.state_db)
+            self._requests = BusRequests(
+                self, SeenRequests(db), AuditLog(db, self.settings.audit_retention_days)
+            )
+            self._requests.start()
+            self.bus.dht.add_listener(self._requests.receive)
+        self.bus.start()
+
+    def stop_bus(self) -> None:
+        if self._requests is not None:
+            self._requests.stop()
+        if self.bus is not None:
+            self.bus.stop()
 
     # --- residents and single-image queries ---------------------------------------------------
 

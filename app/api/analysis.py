@@ -54,16 +54,37 @@ def form_value(name: str) -> str | None:
     return request.form.get(name, request.args.get(name))
 
 
-def run(job: Callable[[Progress], AnalysisResult]) -> AnalysisResult:
+def run(job: Callable[[Progress], AnalysisResult], ids: RequestIds, label: str) -> AnalysisResult:
+    """Run the analysis on the pool; with PUBLISH_HTTP_RESULTS, its progress goes on the bus."""
     rt = runtime()
-    return rt.pool.run(job, rt.settings.request_timeout_s)
+    g.analysis_id = uuid.uuid4().hex
+    report = (
+        rt.services.progress_reporter(ids, g.analysis_id, label)
+        if rt.settings.publish_http_results
+        else None
+    )
+    if report is None:
+        return rt.pool.run(job, rt.settings.request_timeout_s)
+
+    def reported(progress: Progress) -> AnalysisResult:
+        def both(done: int, total: int) -> None:
+            progress(done, total)  # first: it stops a timed-out analysis
+            report(done, total)
+
+        return job(both)
+
+    return rt.pool.run(reported, rt.settings.request_timeout_s)
 
 
 def reply(result: AnalysisResult, file_name: str, ids: RequestIds) -> Response:
-    """The 200 answer: the SIFIS `RequestPostTopicUUID` envelope, as the bus expects it."""
+    """The 200 answer: the SIFIS `RequestPostTopicUUID` envelope, as the bus expects it; with
+    PUBLISH_HTTP_RESULTS it is also queued for the configured buses."""
     g.kind = result.media_type.value
     g.residents = tuple(r.name for r in result.residents)
-    value = result_value(result, file_name=file_name, ids=ids, analysis_id=uuid.uuid4().hex)
+    value = result_value(result, file_name=file_name, ids=ids, analysis_id=g.analysis_id)
+    rt = runtime()
+    if rt.settings.publish_http_results:
+        rt.services.publish_result(value)
     return jsonify(envelope(value))
 
 

@@ -34,6 +34,8 @@ def cam_face_recognition(
     result = run(
         lambda progress: services.recognize_camera(
             target, privacy, services.gallery(directory), duration, stop_early, progress
-        )
+        ),
+        ids,
+        target.label,
     )
     return reply(result, target.label, ids)

@@ -24,6 +24,8 @@ def check_directory(
     result = run(
         lambda progress: services.recognize_file(
             upload, privacy, services.gallery(directory), progress
-        )
+        ),
+        ids,
+        label,
     )
     return reply(result, label, ids)

@@ -1,8 +1,9 @@
 """`python -m app serve`: the app under waitress, the port open while models load.
 
 Start-up order: bind the port and serve (health says 503 `loading`), then build the models and the
-default gallery in the main thread, then mark the app ready. A model that cannot be loaded (e.g.
-VGG-Face without its weights) ends the process with status 2 and the reason on stderr.
+default gallery in the main thread, then mark the app ready and start the buses (outbox senders,
+DHT requests); they are stopped after the HTTP server on SIGTERM. A model that cannot be loaded
+(e.g. VGG-Face without its weights) ends the process with status 2 and the reason on stderr.
 """
 
 from __future__ import annotations
@@ -54,12 +55,14 @@ def serve(settings: Settings) -> int:
         log.warning("default gallery: skipped a photo of %s: %s", skipped.resident, skipped.reason)
     runtime_of(app).ready(services)
     log.info("ready: %d resident photo(s) in the default gallery", len(gallery.index.names))
+    services.start_bus()
     try:
         http.join()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        services.stop_bus()
     return 0
 
 
