@@ -1,0 +1,121 @@
+"""Bus benchmark: messages per second through the outbox to each bus, and the delay from the end of
+an analysis (the moment its result is handed to `Bus.publish`) to the message's arrival at a
+subscriber. Loopback only: the tests' DHT node and a real Mosquitto broker (`apt-get install
+mosquitto`).
+
+    .venv/bin/python -m bench.bus_throughput [--messages 500] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from app.bus.events import ResultEvent
+from app.bus.fanout import Bus, build_bus
+from app.config import Settings
+from app.store.db import Database
+from tests.bus.broker import Mosquitto, Subscriber
+from tests.bus.dht_server import DhtServer
+from tests.bus.wait import until
+from tests.e2e.server import free_port
+
+RESULTS_MQTT_TOPIC = "face_recognition/results"
+
+
+def value(request_id: str) -> dict:
+    return {
+        "description": "Face Recognition Results",
+        "requestor_id": "bench",
+        "requestor_type": "NSSD",
+        "request_id": request_id,
+        "analysis_id": request_id,
+        "Type": "Video_file",
+        "file_name": "clip.mp4",
+        "residents": [],
+        "unknown_faces": 0,
+    }
+
+
+def make_bus(folder: Path, **bus: str) -> Bus:
+    settings = Settings(state_dir=folder, outbox_max_messages=1_000_000, **bus)
+    return build_bus(settings, Database(settings.state_db))
+
+
+def measure(
+    bus: Bus, received: Callable[[], int], messages: int, runs: int
+) -> tuple[float, float, float]:
+    """(messages/s for a burst of `messages`, median and max delay of single results, ms)."""
+    bus.start()
+    try:
+        until(lambda: bus.publishers[0].wait_ready(0.1), "bus connected")
+        start, before = time.perf_counter(), received()
+        for i in range(messages):
+            bus.publish(ResultEvent(value(f"burst-{i}")))
+        until(lambda: received() >= before + messages, "burst delivered", timeout=300)
+        rate = messages / (time.perf_counter() - start)
+        delays = []
+        for i in range(runs):
+            before = received()
+            start = time.perf_counter()
+            bus.publish(ResultEvent(value(f"single-{i}")))
+            _spin(lambda before=before: received() > before)
+            delays.append((time.perf_counter() - start) * 1000)
+    finally:
+        bus.stop()
+    return rate, statistics.median(delays), max(delays)
+
+
+def _spin(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait for `condition` at sub-millisecond resolution (tests' `until` polls every 20 ms)."""
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("message not received")
+        time.sleep(0.0002)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        dht = DhtServer(free_port()).start()
+        try:
+            bus = make_bus(Path(tmp) / "dht", dht_url=dht.url)
+            rows.append(
+                (
+                    "SIFIS DHT (websocket)",
+                    *measure(bus, lambda: len(dht.posts), args.messages, args.runs),
+                )
+            )
+        finally:
+            dht.stop()
+        broker = Mosquitto(Path(tmp) / "mosquitto").start()
+        sub = Subscriber(broker.port, [RESULTS_MQTT_TOPIC])
+        try:
+            bus = make_bus(Path(tmp) / "mqtt", mqtt_url=broker.url)
+            rows.append(
+                (
+                    "MQTT (Mosquitto, QoS 1)",
+                    *measure(bus, lambda: len(sub.messages), args.messages, args.runs),
+                )
+            )
+        finally:
+            sub.close()
+            broker.stop()
+    print(f"{args.messages} messages per burst; delay = median of {args.runs} single results\n")
+    print("| bus | messages/s through the outbox | analysis end -> received, median (max) |")
+    print("|---|---|---|")
+    for name, rate, median, worst in rows:
+        print(f"| {name} | {rate:.0f} | {median:.1f} ms ({worst:.1f} ms) |")
+
+
+if __name__ == "__main__":
+    main()
