@@ -102,6 +102,8 @@ def build_bus(settings: Settings, db: Database) -> Bus:
     if settings.dht_url:
         dht = DhtClient(settings.dht_url, settings.bus_retry_max_s)
         publishers.append(DhtPublisher(dht, settings.dht_results_uuid))
+    elif settings.dht_subscribe:
+        log.warning("DHT_SUBSCRIBE is set but DHT_URL is not: no requests from the bus")
     if settings.mqtt_url and settings.mqtt_url.get_secret_value():
         publishers.append(
             MqttPublisher(
