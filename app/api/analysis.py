@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_BLUEPRINTS = frozenset({"check_directory", "cam_face_recognition"})
+# requests that get an audit row: the analyses, single-image queries and residents changes
+AUDITED_BLUEPRINTS = frozenset({"check_directory", "cam_face_recognition", "faces", "residents"})
 ROUTE_TAIL = "<privacy_parameter>/<requestor_id>/<requestor_type>/<request_id>"
 
 
@@ -98,7 +99,7 @@ def register_audit(app: Flask) -> None:
 
     @app.after_request
     def audit(response: Response) -> Response:
-        if request.blueprint not in ANALYSIS_BLUEPRINTS:
+        if request.blueprint not in AUDITED_BLUEPRINTS:
             return response
         args = request.view_args or {}
         outcome = g.get("error_code", "ok")

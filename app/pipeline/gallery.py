@@ -63,16 +63,22 @@ class RefreshReport:
 
 
 def scan(root: Path) -> list[GalleryFile]:
-    """Photos of the directory, sorted; hidden files and links leaving the root are ignored."""
+    """Photos of the directory, sorted; hidden files and links leaving the root are ignored.
+
+    A file or folder that disappears while it is being read (a resident renamed or deleted
+    meanwhile) is simply not part of this scan.
+    """
     root = root.resolve()
     found: list[tuple[str, Path]] = []
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            found += [
-                (entry.name, p) for p in sorted(entry.iterdir()) if not p.name.startswith(".")
-            ]
+            try:
+                photos = sorted(entry.iterdir())
+            except FileNotFoundError:
+                continue
+            found += [(entry.name, p) for p in photos if not p.name.startswith(".")]
         else:
             found.append((entry.stem, entry))
     files = []
@@ -81,7 +87,11 @@ def scan(root: Path) -> list[GalleryFile]:
             continue
         if not path.resolve().is_relative_to(root):
             continue
-        files.append(GalleryFile(resident, path, hashlib.sha256(path.read_bytes()).hexdigest()))
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            continue
+        files.append(GalleryFile(resident, path, digest))
     return files
 
 
