@@ -13,10 +13,7 @@ def test_every_setting_is_in_the_readme_configuration_table():
     assert missing == []
 
 
-def test_ci_runs_the_readme_test_command():
-    command = (
-        "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]'"
-        " && .venv/bin/python -m pytest"
-    )
-    assert command in (ROOT / "README.md").read_text()
-    assert command in (ROOT / ".ci" / "run").read_text()
+def test_the_readme_test_command_is_what_ci_runs():
+    assert "```sh\nbash .ci/run\n```" in (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install" in ci and ".venv/bin/python -m pytest" in ci
