@@ -60,3 +60,27 @@ def test_readable_summary_and_clear_errors(settings, faces):
     assert bad.returncode == 2 and "invalid_privacy_parameter" in bad.stderr
     vgg = run(["models", "setup"], settings.state_dir, RECOGNIZER="VGG-Face")
     assert vgg.returncode == 2 and "vgg_face_weights.h5" in vgg.stderr
+
+
+def test_progress_bar_only_on_a_terminal(settings, faces, tmp_path):
+    from bench.synth_video import Appearance, write_video
+
+    video = write_video(
+        tmp_path / "walk.mp4", [Appearance(faces / "img4.jpg", 0, 60, 200, (20, 40), (200, 40))], 60
+    )
+    args = ["recognize", str(video), "--db", str(settings.database_dir)]
+    piped = run(args, settings.state_dir)
+    assert piped.returncode == 0 and "frame/s" not in piped.stderr
+    # `script` gives the command a pseudo-terminal (util-linux, on every Debian machine)
+    command = " ".join([sys.executable, "-m", "app", *args])
+    log = tmp_path / "typescript"
+    subprocess.run(
+        ["script", "-qec", f"stty cols 100 rows 30; {command}", str(log)],
+        cwd=ROOT,
+        env={**os.environ, "STATE_DIR": str(settings.state_dir)},
+        capture_output=True,
+        timeout=300,
+        check=True,
+    )
+    screen = log.read_text(errors="replace")
+    assert "walk.mp4:" in screen and "frame/s" in screen and "/60 [" in screen
