@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.domain import AnalysisResult, Match, ModelInfo
+from app.domain import AnalysisResult, Box, Match, ModelInfo
 from app.pipeline.align import AlignedFace, LandmarkAligner
 from app.pipeline.detect import Detector, FaceVerifier
 from app.pipeline.embed import ChipProfile, Embedder
@@ -65,17 +65,26 @@ class Analyzer:
         self, frame: BlurredFrame, profile: ChipProfile, verified: bool = False
     ) -> list[AlignedFace]:
         """Aligned faces of a frame; with `verified`, only boxes the verifier confirms."""
-        boxes = self.detector.detect(frame)
-        if verified:
-            boxes = [b for b in boxes if self.verifier.is_face(frame, b)]
+        boxes = self.verified_boxes(frame) if verified else self.detector.detect(frame)
         return self.aligner.align(frame, boxes, profile.padding)
+
+    def verified_boxes(self, frame: BlurredFrame) -> list[Box]:
+        """Detections the verifier confirms as faces (enrollment photos, unknown candidates)."""
+        return [b for b in self.detector.detect(frame) if self.verifier.is_face(frame, b)]
+
+    def embed_profiles(self, frame: BlurredFrame, box: Box) -> dict[str, np.ndarray]:
+        """One face embedded once per chip profile of the embedder, keyed by model id."""
+        return {
+            p.model_id: self.embed(self.aligner.align(frame, [box], p.padding))[0]
+            for p in self.embedder.profiles
+        }
 
     def embed(self, faces: list[AlignedFace]) -> np.ndarray:
         return self.embedder.embed([f.chip for f in faces])
 
     def enroll(self, frame: BlurredFrame) -> dict[str, Enrollment]:
         """Embeddings of an enrollment photo's single face for every chip profile, or why not."""
-        boxes = [b for b in self.detector.detect(frame) if self.verifier.is_face(frame, b)]
+        boxes = self.verified_boxes(frame)
         if len(boxes) != 1:
             reason = (
                 f"{len(boxes)} faces found; an enrollment photo needs one"
@@ -83,10 +92,7 @@ class Analyzer:
                 else "no face found"
             )
             return {p.model_id: Enrollment(None, reason) for p in self.embedder.profiles}
-        return {
-            p.model_id: Enrollment(self.embed(self.aligner.align(frame, boxes, p.padding))[0])
-            for p in self.embedder.profiles
-        }
+        return {m: Enrollment(v) for m, v in self.embed_profiles(frame, boxes[0]).items()}
 
     def identify(
         self, frame: BlurredFrame, gallery: Gallery, privacy: PrivacyLevel

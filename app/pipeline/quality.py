@@ -140,7 +140,7 @@ class QualityGate:
         vectors: list[np.ndarray],
     ) -> Accepted | Rejection:
         a, rules = self.analyzer, self.rules
-        boxes = [b for b in a.detector.detect(frame) if a.verifier.is_face(frame, b)]
+        boxes = a.verified_boxes(frame)
         if not boxes:
             return Rejection(index, NO_FACE, "no face found")
         if len(boxes) > 1:
@@ -160,10 +160,7 @@ class QualityGate:
                 f"the face is too blurred (sharpness {sharp:.0f}, at least "
                 f"{rules.min_sharpness:g} needed)",
             )
-        embedded = {
-            p.model_id: a.embed(a.aligner.align(frame, [box], p.padding))[0]
-            for p in a.embedder.profiles
-        }
+        embedded = a.embed_profiles(frame, box)
         if vectors:
             probe = embedded[a.embedder.profiles[0].model_id][None, :]
             dist = distances(probe, np.stack(vectors), a.embedder.metric)[0]
