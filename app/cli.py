@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports Te
 
 from app.config import Settings
 from app.domain import AnalysisResult
-from app.errors import AppError, EnrollmentRejected
+from app.errors import AppError
 from app.pipeline.analyze import Progress
 from app.pipeline.quality import Rejection
 from app.sifis import RequestIds, result_value
@@ -99,16 +99,16 @@ def _recognize(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.every_frame:
         settings.analysis_fps = 0
-    services = _build(settings)
-    privacy = services.privacy(args.privacy)
-    gallery = services.gallery(args.db or settings.database_dir)
+    recognition = _build(settings).recognition
+    privacy = recognition.privacy(args.privacy)
+    gallery = recognition.gallery(args.db or settings.database_dir)
     for skipped in gallery.report.skipped:
         print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
     failures = 0
     for path in args.files:
         try:
             with _progress_bar(path.name) as progress:
-                result = services.recognize_file(path, privacy, gallery, progress)
+                result = recognition.recognize_file(path, privacy, gallery, progress)
         except (AppError, OSError) as exc:
             failures += 1
             code = getattr(exc, "code", "unreadable_file")
@@ -166,8 +166,7 @@ def _progress_bar(label: str) -> Iterator[Progress | None]:
 
 def _models_setup(args: argparse.Namespace) -> int:
     settings = Settings()
-    services = _build(settings)
-    a = services.analyzer
+    a = _build(settings).recognition.analyzer
     print(f"ready: detector {a.detector.name}, recognizer {a.embedder.name}")
     print(f"weights folder: {settings.weights_home.resolve()}")
     return 0
@@ -197,7 +196,7 @@ def _models_fetch(args: argparse.Namespace) -> int:
 
 def _residents(args: argparse.Namespace):  # -> ResidentManager
     settings = Settings()
-    return _build(settings).residents(args.db or settings.database_dir)
+    return _build(settings).residents.of(args.db or settings.database_dir)
 
 
 def _residents_list(args: argparse.Namespace) -> int:
@@ -208,7 +207,8 @@ def _residents_list(args: argparse.Namespace) -> int:
 
 
 def _residents_add(args: argparse.Namespace) -> int:
-    from app import residents
+    from app.residents.directory import metadata
+    from app.residents.manager import EnrollmentRejected
 
     manager = _residents(args)
     known = {r.name for r in manager.list()}
@@ -219,7 +219,7 @@ def _residents_add(args: argparse.Namespace) -> int:
         if args.name in known:
             report = manager.add_images(args.name, args.images)
         else:
-            meta = None if args.metadata is None else residents.metadata(args.metadata)
+            meta = None if args.metadata is None else metadata(args.metadata)
             report = manager.enroll(args.name, args.images, meta)
     except EnrollmentRejected as exc:
         _print_rejections(args.images, exc.rejections)

@@ -48,7 +48,7 @@ def embed_all(
     services: Services, files: list[str], kernel: int, profile: ChipProfile
 ) -> dict[str, np.ndarray | None]:
     """Largest face of each photo after blurring with `kernel`; None when no face is found."""
-    analyzer = services.analyzer
+    analyzer = services.recognition.analyzer
     out: dict[str, np.ndarray | None] = {}
     for name in files:
         frame = PrivacyLevel(kernel).blur(cv2.imread(str(FACES / name)))
@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
 
     services = Services.build(Settings())
-    analyzer = services.analyzer
+    analyzer = services.recognition.analyzer
     metric, model = analyzer.embedder.metric, analyzer.embedder.name
     with open(FACES / "pairs.csv") as fh:
         pairs = [(r["file_a"], r["file_b"], r["decision"] == "same") for r in csv.DictReader(fh)]

@@ -85,8 +85,17 @@ def request_id() -> str:
     return g.request_id
 
 
+def error_code(exc: Exception) -> str:
+    """The stable code of any exception a view may raise."""
+    if isinstance(exc, AppError):
+        return exc.code
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        return _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    return "internal_error"
+
+
 def error_response(code: str, message: str) -> Response:
-    g.error_code = code  # read by the audit hook
     response = jsonify({"error": {"code": code, "message": message, "request_id": request_id()}})
     response.status_code = STATUS.get(code, 500)
     if code in RETRY_AFTER_S:
@@ -101,10 +110,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        code = _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
-        response = error_response(code, exc.description or exc.name)
-        response.status_code = status
+        response = error_response(error_code(exc), exc.description or exc.name)
+        response.status_code = exc.code or 500
         return response
 
     @app.errorhandler(Exception)

@@ -16,9 +16,15 @@ from app.errors import (
     ResidentNotFound,
 )
 from app.pipeline.gallery import scan
-from app.residents import MAX_METADATA_BYTES, META_FILE, ResidentDirectory, metadata, new_name
+from app.residents.changes import ResidentLog
+from app.residents.directory import (
+    MAX_METADATA_BYTES,
+    META_FILE,
+    ResidentDirectory,
+    metadata,
+    new_name,
+)
 from app.store.db import Database
-from app.store.residents import ResidentLog
 from tests.conftest import FACES, make_gallery
 
 JPEG_A = (FACES / "img1.jpg").read_bytes()
