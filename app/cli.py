@@ -1,4 +1,5 @@
-"""Command line: `python -m app serve | recognize | models ...`. A thin shell over `services`."""
+"""Command line: `python -m app serve | recognize | models | residents | config`. A thin shell
+over `services`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+# Quiet native libraries, as the service is: set before anything imports them. (FFmpeg's messages
+# would also name camera URLs.)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-from app.config import Settings
+from pydantic import ValidationError
+
+from app.config import Settings, markdown, problems
 from app.domain import AnalysisResult
-from app.errors import AppError
+from app.errors import AppError, GalleryNotFound
 from app.pipeline.analyze import Progress
 from app.pipeline.quality import Rejection
 from app.sifis import RequestIds, result_value
@@ -27,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except AppError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # of Settings: the environment or `.env`
+        print(f"error [invalid_settings]: {problems(exc)}", file=sys.stderr)
         return 2
 
 
@@ -41,7 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recognize", help="recognise residents in videos or images")
     rec.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rec.add_argument("--db", type=Path, help="resident directory (default: DATABASE_DIR)")
-    rec.add_argument("--privacy", default="0", help="privacy parameter (0/1 or odd kernel >= 3)")
+    rec.add_argument(
+        "--privacy",
+        default="0",
+        help="privacy parameter: 0 or 1 = no blur, or an odd Gaussian kernel size >= 3 "
+        "(default: %(default)s, no blur)",
+    )
     rec.add_argument("--json", action="store_true", help="one JSON value object per line")
     rec.add_argument("--every-frame", action="store_true", help="analyse every video frame")
     rec.set_defaults(run=_recognize)
@@ -80,7 +95,21 @@ def _parser() -> argparse.ArgumentParser:
     ):
         action.add_argument("--db", type=Path, help=db_help)
         action.set_defaults(run=run)
+
+    config = sub.add_parser("config", help="the settings in effect, or their documentation")
+    config.add_argument(
+        "--markdown", action="store_true", help="print docs/configuration.md (every setting)"
+    )
+    config.set_defaults(run=_config)
     return parser
+
+
+def _resident_directory(given: Path | None, settings: Settings) -> Path:
+    """The resident directory a command names (`--db`, else DATABASE_DIR), which must exist."""
+    directory = given or settings.database_dir
+    if not directory.is_dir():
+        raise GalleryNotFound(f"resident directory {directory.resolve()} does not exist")
+    return directory
 
 
 def _build(settings: Settings):  # -> Services; imported late so `--help` stays fast
@@ -101,7 +130,7 @@ def _recognize(args: argparse.Namespace) -> int:
         settings.analysis_fps = 0
     recognition = _build(settings).recognition
     privacy = recognition.privacy(args.privacy)
-    gallery = recognition.gallery(args.db or settings.database_dir)
+    gallery = recognition.gallery(_resident_directory(args.db, settings))
     for skipped in gallery.report.skipped:
         print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
     failures = 0
@@ -196,7 +225,7 @@ def _models_fetch(args: argparse.Namespace) -> int:
 
 def _residents(args: argparse.Namespace):  # -> ResidentManager
     settings = Settings()
-    return _build(settings).residents.of(args.db or settings.database_dir)
+    return _build(settings).residents.of(_resident_directory(args.db, settings))
 
 
 def _residents_list(args: argparse.Namespace) -> int:
@@ -247,6 +276,16 @@ def _residents_remove(args: argparse.Namespace) -> int:
         f"{report.name}: removed {report.images} image(s), {report.embeddings} embedding(s)"
         + (" and metadata" if report.metadata else "")
     )
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(markdown(), end="")
+        return 0
+    for name, value in Settings():
+        shown = "(set)" if "secret" in type(value).__name__.lower() else value
+        print(f"{name.upper()}={'' if shown is None else shown}")
     return 0
 
 

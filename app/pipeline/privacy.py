@@ -32,7 +32,8 @@ class PrivacyLevel:
         text = str(raw).strip()
         if not text.isdigit() or (len(text) > 1 and text.startswith("0")):
             raise InvalidPrivacyParameter(
-                f"privacy_parameter must be a non-negative integer, got {str(raw)[:20]!r}"
+                f"privacy_parameter must be a non-negative integer without leading zeros, "
+                f"got {str(raw)[:20]!r}"
             )
         value = int(text)
         if value > maximum:
