@@ -105,8 +105,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _resident_directory(given: Path | None, settings: Settings) -> Path:
-    """The resident directory a command names (`--db`, else DATABASE_DIR), which must exist."""
+    """The resident directory a command names: `--db`, else DATABASE_DIR (either must exist),
+    else the state copy of the samples (made by Services.build)."""
     directory = given or settings.database_dir
+    if directory is None:
+        return settings.residents_dir
     if not directory.is_dir():
         raise GalleryNotFound(f"resident directory {directory.resolve()} does not exist")
     return directory
@@ -128,9 +131,10 @@ def _recognize(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.every_frame:
         settings.analysis_fps = 0
+    directory = _resident_directory(args.db, settings)
     recognition = _build(settings).recognition
     privacy = recognition.privacy(args.privacy)
-    gallery = recognition.gallery(_resident_directory(args.db, settings))
+    gallery = recognition.gallery(directory)
     for skipped in gallery.report.skipped:
         print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
     failures = 0
@@ -225,7 +229,8 @@ def _models_fetch(args: argparse.Namespace) -> int:
 
 def _residents(args: argparse.Namespace):  # -> ResidentManager
     settings = Settings()
-    return _build(settings).residents.of(_resident_directory(args.db, settings))
+    directory = _resident_directory(args.db, settings)
+    return _build(settings).residents.of(directory)
 
 
 def _residents_list(args: argparse.Namespace) -> int:

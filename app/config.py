@@ -15,6 +15,8 @@ from typing import Any, Self
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SAMPLE_DIR = Path("database")  # the bundled sample residents, in the working directory
+
 
 class Settings(BaseSettings):
     """Runtime configuration. Environment variable names are the field names in capitals."""
@@ -22,8 +24,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="forbid")
 
     port: int = Field(8090, description="HTTP port of `python -m app serve`.")
-    database_dir: Path = Field(
-        Path("database"), description="Default resident directory (`<Name>.jpg`, `<Name>/*.jpg`)."
+    database_dir: Path | None = Field(
+        None,
+        description="Default resident directory (`<Name>.jpg`, `<Name>/*.jpg`); unset = "
+        "`<STATE_DIR>/database`, a copy of the bundled samples (`database/`) made on first run, "
+        "so that enrolling never changes the checked-out files.",
     )
     state_dir: Path = Field(
         Path("state"),
@@ -209,6 +214,11 @@ class Settings(BaseSettings):
         if self.media_dir is not None and not self.dht_subscribe:
             raise ValueError("MEDIA_DIR is only used with DHT_SUBSCRIBE=true")
         return self
+
+    @property
+    def residents_dir(self) -> Path:
+        """The default gallery: DATABASE_DIR, else the state copy of the samples."""
+        return self.database_dir or self.state_dir / "database"
 
     @property
     def weights_home(self) -> Path:

@@ -90,7 +90,7 @@ class Recognition:
         """
         name = name.strip()
         if name in DEFAULT_GALLERY_NAMES:
-            return self.settings.database_dir
+            return self.settings.residents_dir
         root = self.settings.galleries_dir
         if root is not None and _GALLERY_NAME.fullmatch(name):
             candidate = root / name

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from app.analyses import Analyses
 from app.bus import Bus, build_bus
-from app.config import Settings
+from app.config import SAMPLE_DIR, Settings
 from app.dht_requests import DhtRequests
 from app.image_urls import UrlPolicy
 from app.pipeline import models
@@ -22,6 +22,7 @@ from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import MediaLimits
 from app.recognition import Recognition
 from app.residents.changes import ResidentLog
+from app.residents.directory import seed
 from app.residents.manager import Residents
 from app.store.audit import AuditLog
 from app.store.bus_requests import SeenRequests
@@ -70,6 +71,8 @@ class Services:
     def build(cls, settings: Settings, stores: Stores | None = None) -> Services:
         """Provision weights and load every model. Raises ModelUnavailable, never downloads."""
         stores = stores or Stores.open(settings)
+        if settings.database_dir is None:
+            seed(settings.residents_dir, SAMPLE_DIR)
         recognition = _recognition(settings, stores.embeddings)
         bus = build_bus(settings, stores.outbox)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, NotFound
 
 from app.api.params import valid_id
 from app.errors import AppError
@@ -50,6 +50,7 @@ STATUS: dict[str, int] = {
     "camera_unavailable": 502,
     "image_url_unavailable": 502,
     "busy": 503,
+    "gallery_read_only": 503,
     "not_ready": 503,
     "model_unavailable": 503,
     "camera_timeout": 504,
@@ -103,6 +104,23 @@ def error_response(code: str, message: str) -> Response:
     return response
 
 
+def _route_shapes() -> str | None:
+    """For a path that matches no route: the routes that start like it (a segment missing or one
+    too many), so that the caller sees the expected shape."""
+    if request.url_rule is not None:
+        return None
+    first = request.path.strip("/").split("/")[0]
+    shapes = sorted(
+        f"{method} {rule.rule}"
+        for rule in current_app.url_map.iter_rules()
+        if rule.rule.strip("/").split("/")[0] == first
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    )
+    if not shapes:
+        return None
+    return "no route matches this path; expected " + " or ".join(shapes)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(AppError)
     def app_error(exc: AppError) -> Response:
@@ -110,7 +128,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        response = error_response(error_code(exc), exc.description or exc.name)
+        message = _route_shapes() if isinstance(exc, NotFound) else None
+        response = error_response(error_code(exc), message or exc.description or exc.name)
         response.status_code = exc.code or 500
         return response
 

@@ -59,7 +59,7 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit)
     try:
         services = Services.build(settings, stores)
-        gallery = services.recognition.gallery(settings.database_dir)
+        gallery = services.recognition.gallery(settings.residents_dir)
     except AppError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2

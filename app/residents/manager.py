@@ -8,8 +8,11 @@ refreshes the gallery, which deletes the cached embeddings of every photo that i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,18 @@ class DeletionReport:
     embeddings: int  # cache rows deleted (one per image and chip profile)
 
 
+class GalleryReadOnly(AppError):
+    """The resident directory cannot be written by the service's user."""
+
+    code = "gallery_read_only"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the resident directory is read-only for this service: mount it writable, owned by "
+            "the user the service runs as (see docs/residents.md)"
+        )
+
+
 class Residents:
     """Residents management of any resident directory; one lock (per process) for every change."""
 
@@ -97,14 +112,14 @@ class ResidentManager:
     ) -> EnrollmentReport:
         """A new resident from the images that pass the quality gate; refused if none does."""
         name = new_name(name)
-        with self._lock:
+        with self._changing():
             self.directory.require_free(name)
             accepted, rejected = self._gate(images)
             self.directory.create(name, [a.jpeg for a in accepted], metadata)
             return self._report(name, accepted, rejected)
 
     def add_images(self, name: str, images: list[Path]) -> EnrollmentReport:
-        with self._lock:
+        with self._changing():
             name = self.directory.get(name).name
             accepted, rejected = self._gate(images)
             self.directory.add_images(name, [a.jpeg for a in accepted])
@@ -112,14 +127,14 @@ class ResidentManager:
 
     def remove_image(self, name: str, image: str) -> int:
         """Remove one image; returns how many cached embeddings went with it."""
-        with self._lock:
+        with self._changing():
             self.directory.remove_image(name, image)
             self._reconcile()
             return self._recognition.gallery(self.directory.root).report.removed
 
     def update(self, name: str, new: str | None, metadata: dict[str, Any] | None) -> ResidentView:
         """Set the metadata and/or rename; either may be None (unchanged)."""
-        with self._lock:
+        with self._changing():
             if new is not None:
                 new_name(new)
             resident = self.directory.get(name)
@@ -131,12 +146,23 @@ class ResidentManager:
         return self.get(name)
 
     def delete(self, name: str) -> DeletionReport:
-        with self._lock:
+        with self._changing():
             resident = self.directory.get(name)
             removal = self.directory.delete(resident.name)
             self._reconcile()
             embeddings = self._recognition.gallery(self.directory.root).report.removed
         return DeletionReport(resident.name, removal.images, removal.metadata, embeddings)
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Serialise a change; a directory the service may not write is a GalleryReadOnly."""
+        with self._lock:
+            try:
+                yield
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                raise GalleryReadOnly() from exc
 
     def _gate(self, images: list[Path]) -> tuple[list[Accepted], tuple[Rejection, ...]]:
         """Run the quality gate; raise EnrollmentRejected when no image passes."""
