@@ -25,3 +25,10 @@ def test_the_readme_test_command_is_what_ci_runs():
     assert "```sh\nbash .ci/run\n```" in (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get install" in ci and ".venv/bin/python -m pytest" in ci
+
+
+def test_the_readme_is_short_and_links_every_doc():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200
+    docs = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert docs and [d for d in docs if f"(docs/{d})" not in readme] == []

@@ -110,3 +110,15 @@ def test_layers(layer, forbidden):
         if target == f or target.startswith(f + ".")
     }
     assert broken == set()
+
+
+def test_the_pipeline_imports_only_itself_the_domain_and_the_errors():
+    allowed = ("app.pipeline", "app.domain", "app.errors")
+    outside = {
+        (module, target)
+        for module, targets in GRAPH.items()
+        if module.startswith("app.pipeline")
+        for target in targets
+        if target.startswith("app.") and not target.startswith(allowed)
+    }
+    assert outside == set()
