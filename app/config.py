@@ -12,10 +12,21 @@ import os
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_DIR = Path("database")  # the bundled sample residents, in the working directory
+
+
+class CameraSettings(BaseModel):
+    """One camera of `CAMERAS` given as an object (docs/cameras.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="Device index or rtsp/rtsps/http/https URL.")
+    privacy_parameter: int = Field(0, ge=0, description="Blur kernel of the watcher (0 = none).")
+    watch: bool = Field(False, description="Watch the camera all the time (events, presence).")
+    analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second.")
 
 
 class Settings(BaseSettings):
@@ -103,15 +114,43 @@ class Settings(BaseSettings):
         description="Stop watching a camera as soon as a resident is recognised (a request's "
         "`stop_early` overrides it).",
     )
-    cameras: dict[str, str] = Field(
+    cameras: dict[str, str | CameraSettings] = Field(
         default_factory=dict,
-        description='Named cameras, JSON: `{"porch": "rtsp://user:pw@10.0.0.5/stream", '
-        '"desk": "0"}`; a `cam_link` may be one of these names.',
+        description='Named cameras, JSON: `{"desk": "0", "porch": {"url": "rtsp://user:pw@10.0.0.5'
+        '/stream", "privacy_parameter": 17, "watch": true, "analysis_fps": 5}}`; a `cam_link` may '
+        "be one of these names; a camera with `watch` is watched all the time (docs/cameras.md).",
     )
     camera_hosts: list[str] = Field(
         default_factory=list,
         description='Hosts a camera URL may name, JSON: `["10.0.0.5", "cam.local"]`; '
         "empty = any host. Named cameras are trusted.",
+    )
+    presence_timeout_s: float = Field(
+        300.0,
+        gt=0,
+        description="A resident not seen on any watched camera for this many seconds has `left`.",
+    )
+    event_retention_days: int = Field(
+        30, ge=1, description="Camera events older than this many days are deleted."
+    )
+    motion_threshold: float = Field(
+        0.003,
+        ge=0,
+        lt=1,
+        description="Share of a watched camera's (blurred, downscaled) pixels that must change "
+        "before faces are looked for; 0 = look in every analysed frame.",
+    )
+    motion_hold_s: float = Field(
+        2.0, ge=0, description="Faces are looked for this long after the last motion."
+    )
+    watch_idle_detect_s: float = Field(
+        5.0,
+        gt=0,
+        description="Without motion, faces are still looked for this often (someone sitting "
+        "still stays present).",
+    )
+    event_stream_clients: int = Field(
+        4, ge=1, le=64, description="`GET /events/stream` connections open at the same time."
     )
     audit_retention_days: int = Field(
         30, ge=1, description="Audit records older than this many days are deleted."
@@ -214,6 +253,14 @@ class Settings(BaseSettings):
         if self.media_dir is not None and not self.dht_subscribe:
             raise ValueError("MEDIA_DIR is only used with DHT_SUBSCRIBE=true")
         return self
+
+    @property
+    def camera_configs(self) -> dict[str, CameraSettings]:
+        """CAMERAS with the plain `"name": "url"` entries as on-demand objects."""
+        return {
+            name: c if isinstance(c, CameraSettings) else CameraSettings(url=c)
+            for name, c in self.cameras.items()
+        }
 
     @property
     def residents_dir(self) -> Path:

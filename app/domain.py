@@ -78,3 +78,24 @@ class AnalysisResult:
     unknown_faces: int
     labels: dict[int, str] = field(default_factory=dict)
     model: ModelInfo | None = None
+
+
+# What a watched camera reports (docs/cameras.md); a new kind of event is one more name here.
+EVENT_TYPES = ("recognized", "left", "unknown")
+
+
+@dataclass(frozen=True)
+class CameraEvent:
+    """One event of the watched cameras: names, a camera name and a time; never pixels or URLs.
+
+    `id` is 0 until the event store numbers it. `left` names the camera the resident was last
+    seen on; `unknown` has no resident.
+    """
+
+    type: str
+    camera: str | None
+    resident: str | None
+    time: float  # seconds since the epoch
+    confidence: int | None = None
+    privacy_parameter: int | None = None
+    id: int = 0

@@ -69,6 +69,18 @@ class CameraHostForbidden(AppError):
     code = "camera_host_forbidden"
 
 
+class CameraExists(AppError):
+    """`POST /cameras` with a name that is already a camera."""
+
+    code = "camera_exists"
+
+
+class CameraReadOnly(AppError):
+    """A camera of the CAMERAS setting: changed in the settings, not through the API."""
+
+    code = "camera_read_only"
+
+
 class CameraUnavailable(AppError):
     """The camera refused the connection or sent something that is not video."""
 

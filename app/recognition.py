@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class Recognition:
     limits: MediaLimits
     cache: EmbeddingCache
     quality_gate: QualityGate
+    cameras: Callable[[], Mapping[str, str]] | None = None  # named cameras; else CAMERAS
     _galleries: dict[Path, Gallery] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,7 +106,8 @@ class Recognition:
     def camera_target(self, link: str) -> CameraTarget:
         """Validate a request's `cam_link` against the configured cameras and host allowlist."""
         s = self.settings
-        policy = CameraPolicy(s.cameras, frozenset(h.lower() for h in s.camera_hosts))
+        names = self.cameras() if self.cameras else {n: c.url for n, c in s.camera_configs.items()}
+        policy = CameraPolicy(names, frozenset(h.lower() for h in s.camera_hosts))
         return resolve_cam_link(link, policy)
 
     def recognize_file(

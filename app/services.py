@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 from app.analyses import Analyses
 from app.bus import Bus, build_bus
+from app.cameras.feed import EventFeed
+from app.cameras.registry import CameraRegistry
+from app.cameras.watching import Watching
 from app.config import SAMPLE_DIR, Settings
 from app.dht_requests import DhtRequests
 from app.image_urls import UrlPolicy
@@ -24,10 +27,13 @@ from app.recognition import Recognition
 from app.residents.changes import ResidentLog
 from app.residents.directory import seed
 from app.residents.manager import Residents
+from app.store.announced import Announced
 from app.store.audit import AuditLog
 from app.store.bus_requests import SeenRequests
+from app.store.cameras import CameraStore
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
+from app.store.events import EventStore
 from app.store.outbox import Outbox
 
 
@@ -42,6 +48,9 @@ class Stores:
     outbox: Outbox
     seen_requests: SeenRequests
     resident_log: ResidentLog
+    cameras: CameraStore
+    events: EventStore
+    announced: Announced
 
     @classmethod
     def open(cls, settings: Settings) -> Stores:
@@ -53,6 +62,9 @@ class Stores:
             Outbox(db, settings.outbox_max_messages),
             SeenRequests(db),
             ResidentLog(db),
+            CameraStore(db),
+            EventStore(db, settings.event_retention_days),
+            Announced(db),
         )
 
 
@@ -66,6 +78,8 @@ class Services:
     residents: Residents
     url_policy: UrlPolicy
     dht_requests: DhtRequests | None  # with DHT_SUBSCRIBE; started by start_bus()
+    cameras: CameraRegistry
+    watching: Watching  # started by start_watching()
 
     @classmethod
     def build(cls, settings: Settings, stores: Stores | None = None) -> Services:
@@ -73,8 +87,11 @@ class Services:
         stores = stores or Stores.open(settings)
         if settings.database_dir is None:
             seed(settings.residents_dir, SAMPLE_DIR)
+        cameras = CameraRegistry(settings, stores.cameras)
         recognition = _recognition(settings, stores.embeddings)
+        recognition.cameras = cameras.urls
         bus = build_bus(settings, stores.outbox)
+        feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
         dht_requests = (
             DhtRequests(analyses, recognition, stores.seen_requests, stores.audit, settings)
@@ -90,6 +107,8 @@ class Services:
             Residents(recognition, stores.resident_log),
             _url_policy(settings),
             dht_requests,
+            cameras,
+            Watching(settings, cameras, recognition, feed, bus, stores.announced),
         )
 
     def start_bus(self) -> None:
@@ -98,6 +117,13 @@ class Services:
             self.dht_requests.start()
             self.bus.dht.add_listener(self.dht_requests.receive)
         self.bus.start()
+
+    def start_watching(self) -> None:
+        """Start a watcher for every camera with `watch` (and for those added later)."""
+        self.watching.start()
+
+    def stop_watching(self) -> None:
+        self.watching.stop()
 
     def stop_bus(self) -> None:
         if self.dht_requests is not None:

@@ -11,12 +11,13 @@ import socket
 from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
 
-from app.domain import AnalysisResult, MediaType
+from app.domain import AnalysisResult, CameraEvent, MediaType
 
 REQUEST_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition"  # a file in MEDIA_DIR
 CAM_REQUEST_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_CAM"  # a camera
 RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Results"
 FRAME_RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Frame_Results"  # progress
+EVENTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Events"  # watched cameras (docs/cameras.md)
 RESULTS_UUID = "Face_Recognition_Results"
 RESULTS_DESCRIPTION = "Face Recognition Results"
 _ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
@@ -128,8 +129,43 @@ def progress_value(
     }
 
 
+class EventValue(TypedDict):
+    """One event of the watched cameras, as `GET /events` shows it, with the analyzer's name."""
+
+    description: str
+    analyzer_id: str
+    id: int
+    type: str
+    camera: str | None
+    resident: str | None
+    time: float
+    confidence: int | None
+    privacy_parameter: int | None
+
+
+def event_fields(event: CameraEvent) -> dict[str, Any]:
+    """The event's public fields, in the documented order (HTTP, SSE, MQTT, DHT)."""
+    return {
+        "id": event.id,
+        "type": event.type,
+        "camera": event.camera,
+        "resident": event.resident,
+        "time": event.time,
+        "confidence": event.confidence,
+        "privacy_parameter": event.privacy_parameter,
+    }
+
+
+def event_value(event: CameraEvent) -> EventValue:
+    return {  # type: ignore[typeddict-item]
+        "description": "Face Recognition Event",
+        "analyzer_id": socket.gethostname(),
+        **event_fields(event),
+    }
+
+
 def envelope(
-    value: ResultValue | ErrorValue | ProgressValue,
+    value: ResultValue | ErrorValue | ProgressValue | EventValue,
     topic_uuid: str = RESULTS_UUID,
     topic_name: str = RESULTS_TOPIC,
 ) -> dict[str, Any]:

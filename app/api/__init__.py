@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.api import audit, auth, camera, check_directory, errors, faces, ops, residents
+from app.api import (
+    audit,
+    auth,
+    camera,
+    cameras,
+    check_directory,
+    errors,
+    events,
+    faces,
+    ops,
+    residents,
+)
 from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
@@ -38,6 +49,6 @@ def create_app(
     auth.register(app, settings.api_key)
     errors.register(app)
     audit.register(app)
-    for module in (check_directory, camera, ops, residents, faces):
+    for module in (check_directory, camera, ops, residents, faces, cameras, events):
         app.register_blueprint(module.bp)
     return app

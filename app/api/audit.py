@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 View = Callable[..., Any]
 # every view of these blueprints is `audited`
-AUDITED_BLUEPRINTS = frozenset({"check_directory", "cam_face_recognition", "faces", "residents"})
+AUDITED_BLUEPRINTS = frozenset(
+    {"check_directory", "cam_face_recognition", "faces", "residents", "cameras"}
+)
 
 
 def audited(view: View) -> View:

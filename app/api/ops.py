@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from importlib.metadata import version
 
 from flask import Blueprint, Response, jsonify
@@ -9,6 +10,9 @@ from flask import Blueprint, Response, jsonify
 from app.api.errors import RETRY_AFTER_S
 from app.api.openapi import TITLE, document
 from app.api.runtime import runtime
+from app.cameras.watcher import CONNECTED, CONNECTING, ERROR
+
+WATCH_STATES = (CONNECTED, CONNECTING, ERROR)
 
 bp = Blueprint("ops", __name__)
 PACKAGE = "privacy-aware-face-recognition"
@@ -24,11 +28,13 @@ def health() -> Response:
         response.headers["Retry-After"] = str(RETRY_AFTER_S["not_ready"])
         return response
     analyzer = loaded.recognition.analyzer
+    states = Counter(s.state for s in loaded.watching.statuses())
     return jsonify(
         {
             "status": "ready",
             "detector": analyzer.detector.name,
             "recognizer": analyzer.embedder.name,
+            "cameras": {"watched": sum(states.values()), **{s: states[s] for s in WATCH_STATES}},
         }
     )
 

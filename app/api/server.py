@@ -28,7 +28,7 @@ from app.store.lock import lock_state_dir
 log = logging.getLogger("app.serve")
 
 BODY_OVERHEAD = 64 * 1024  # multipart framing and the `path` part, on top of MAX_CONTENT_LENGTH
-SPARE_THREADS = 2  # HTTP threads beyond workers + queue, so /health answers when all are busy
+SPARE_THREADS = 2  # HTTP threads beyond workers + queue (+ event streams), so /health answers
 
 
 def serve(settings: Settings) -> int:
@@ -42,7 +42,10 @@ def serve(settings: Settings) -> int:
             app,
             host=settings.host,
             port=settings.port,
-            threads=settings.workers + settings.analysis_queue + SPARE_THREADS,
+            threads=settings.workers
+            + settings.analysis_queue
+            + SPARE_THREADS
+            + settings.event_stream_clients,
             max_request_body_size=settings.max_content_length + BODY_OVERHEAD,
             clear_untrusted_proxy_headers=True,
         )
@@ -68,11 +71,13 @@ def serve(settings: Settings) -> int:
     runtime_of(app).ready(services)
     log.info("ready: %d resident photo(s) in the default gallery", len(gallery.index.names))
     services.start_bus()
+    services.start_watching()
     try:
         http.join()
     except KeyboardInterrupt:
         pass
     finally:
+        services.stop_watching()  # ends the event streams, so the server can close
         server.close()
         services.stop_bus()
     return 0

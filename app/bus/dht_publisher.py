@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from app.bus.dht import DhtClient
-from app.bus.events import Event, ResultEvent
-from app.sifis import FRAME_RESULTS_TOPIC, RESULTS_TOPIC, envelope
+from app.bus.events import EntityEvent, Event, ResultEvent, WatchEvent
+from app.sifis import EVENTS_TOPIC, FRAME_RESULTS_TOPIC, RESULTS_TOPIC, envelope, event_value
 from app.store.outbox import Message
 
 
@@ -20,6 +20,11 @@ class DhtPublisher:
     def render(self, event: Event) -> list[Message]:
         if isinstance(event, ResultEvent):
             return [Message(RESULTS_TOPIC, _dumps(envelope(event.value, self._uuid)))]
+        if isinstance(event, WatchEvent):
+            frame = envelope(event_value(event.event), self._uuid, EVENTS_TOPIC)
+            return [Message(EVENTS_TOPIC, _dumps(frame))]
+        if isinstance(event, EntityEvent):
+            return []  # Home Assistant entities exist on MQTT only
         frame = envelope(event.value, self._uuid, FRAME_RESULTS_TOPIC)
         key = f"progress:{event.value['analysis_id']}"
         return [Message(FRAME_RESULTS_TOPIC, _dumps(frame), coalesce_key=key)]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from app.domain import CameraEvent
 from app.sifis import ErrorValue, ProgressValue, ResultValue
 
 
@@ -21,4 +23,20 @@ class ProgressEvent:
     value: ProgressValue
 
 
-Event = ResultEvent | ProgressEvent
+@dataclass(frozen=True)
+class WatchEvent:
+    """An event of the watched cameras (recognized, left, unknown, ...)."""
+
+    event: CameraEvent
+
+
+@dataclass(frozen=True)
+class EntityEvent:
+    """A resident or watched camera whose Home Assistant entities appear (`present`) or go."""
+
+    kind: Literal["resident", "camera"]
+    name: str
+    present: bool
+
+
+Event = ResultEvent | ProgressEvent | WatchEvent | EntityEvent

@@ -11,6 +11,11 @@ Topics under the prefix `P` (MQTT_TOPIC_PREFIX):
 - `P/results`: the SIFIS `value` of every finished analysis (or its error), JSON.
 Home Assistant discovery: on every connection, one retained sensor config per configured camera
 and one for `files`, under MQTT_DISCOVERY_PREFIX.
+
+Watched cameras (docs/cameras.md): every event on `P/events`; per resident a retained
+`P/presence/<slug>` (`ON`/`OFF`) and `P/presence/<slug>/last_seen`; per watched camera
+`P/<camera>/unknown` and an `event` entity's `P/<camera>/event`. Their discovery configs come and
+go with the residents and watched cameras (`EntityEvent`; an empty retained config removes one).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -32,9 +38,10 @@ from urllib.parse import unquote, urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from app.bus.events import Event, ResultEvent
+from app.bus.events import EntityEvent, Event, ResultEvent, WatchEvent
 from app.bus.publisher import BusMisconfigured, BusUnavailable
-from app.domain import MediaType
+from app.domain import EVENT_TYPES, CameraEvent, MediaType
+from app.sifis import event_fields
 from app.store.outbox import Message
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,9 @@ FILES_SOURCE = "files"
 QOS = 1
 KEEPALIVE_S = 30
 _SCHEMES = {"mqtt": False, "tcp": False, "mqtts": True, "ssl": True}  # scheme -> TLS
+UNIQUE_PREFIX = "pafr"  # Home Assistant unique_id and object_id (hence entity_id) prefix
+UNKNOWN_ON_S = 60  # an unknown-person sensor turns off by itself this long after the last one
+CAMERA_EVENT_TYPES = [t for t in EVENT_TYPES if t != "left"]  # `left` belongs to no camera
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,11 @@ class BrokerAddress:
 def topic_level(text: str) -> str:
     """A name made safe as one topic level and as part of a Home Assistant unique_id."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", text) or "_"
+
+
+def slug(name: str) -> str:
+    """A name as Home Assistant's object ids have it: lower case, `_` for anything else."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "_"
 
 
 class MqttPublisher:
@@ -118,7 +133,17 @@ class MqttPublisher:
     def state_topic(self, source: str) -> str:
         return f"{self.prefix}/{topic_level(source)}/last_resident"
 
+    def presence_topic(self, resident: str) -> str:
+        return f"{self.prefix}/presence/{slug(resident)}"
+
+    def camera_topic(self, camera: str, what: str) -> str:
+        return f"{self.prefix}/{topic_level(camera)}/{what}"
+
     def render(self, event: Event) -> list[Message]:
+        if isinstance(event, WatchEvent):
+            return self._watch_event(event.event)
+        if isinstance(event, EntityEvent):
+            return self._entities(event)
         if not isinstance(event, ResultEvent):
             return []  # progress goes to the DHT only
         value = event.value
@@ -176,24 +201,123 @@ class MqttPublisher:
         """Home Assistant sensor configs: a "last recognized resident" per source."""
         if not self._discovery_prefix:
             return []
+        return [self._last_resident_config(source) for source in self._sources]
+
+    def _last_resident_config(self, source: str, present: bool = True) -> Message:
+        node = topic_level(self.prefix)
+        return self._config(
+            "sensor",
+            f"{topic_level(source)}_last_resident",
+            {
+                "name": f"{source} last recognized resident",
+                "unique_id": f"{node}_{topic_level(source)}_last_resident",
+                "state_topic": self.state_topic(source),
+                "icon": "mdi:face-recognition",
+            },
+            present,
+        )
+
+    def _config(
+        self, component: str, object_id: str, config: dict[str, Any], present: bool
+    ) -> Message:
+        """A retained discovery config, or the empty one that removes the entity."""
         node = topic_level(self.prefix)
         device = {"identifiers": [node], "name": "Privacy-Aware Face Recognition"}
-        return [
-            Message(
-                f"{self._discovery_prefix}/sensor/{node}/{topic_level(source)}_last_resident/config",
-                _dumps(
+        payload = {**config, "availability_topic": self.availability_topic, "device": device}
+        return Message(
+            f"{self._discovery_prefix}/{component}/{node}/{object_id}/config",
+            _dumps(payload) if present else "",
+            retain=True,
+        )
+
+    def _watch_event(self, e: CameraEvent) -> list[Message]:
+        messages = [Message(f"{self.prefix}/events", _dumps(event_fields(e)))]
+        if e.resident is not None and e.type in ("recognized", "left"):
+            on = e.type == "recognized"
+            messages.append(Message(self.presence_topic(e.resident), "ON" if on else "OFF", True))
+            if on:
+                seen = {"camera": e.camera, "time": e.time, "at": _iso(e.time)}
+                topic = f"{self.presence_topic(e.resident)}/last_seen"
+                messages.append(Message(topic, _dumps(seen), retain=True))
+        if e.camera is not None and e.type in CAMERA_EVENT_TYPES:
+            if e.type == "recognized" and e.resident is not None:
+                messages.append(Message(self.state_topic(e.camera), e.resident, retain=True))
+            if e.type == "unknown":
+                messages.append(Message(self.camera_topic(e.camera, "unknown"), "ON"))
+            fields = {"resident": e.resident, "confidence": e.confidence, "time": e.time}
+            payload = _dumps({"event_type": e.type, **fields})
+            messages.append(Message(self.camera_topic(e.camera, "event"), payload))
+        return messages
+
+    def _entities(self, e: EntityEvent) -> list[Message]:
+        """Discovery configs for a resident's or a watched camera's entities (empty: removal),
+        and the initial (or cleared) retained states."""
+        if not self._discovery_prefix:
+            return []
+        key = slug(e.name)
+        if e.kind == "resident":
+            presence = self.presence_topic(e.name)
+            return [
+                self._config(
+                    "binary_sensor",
+                    f"presence_{key}",
                     {
-                        "name": f"{source} last recognized resident",
-                        "unique_id": f"{node}_{topic_level(source)}_last_resident",
-                        "state_topic": self.state_topic(source),
-                        "availability_topic": self.availability_topic,
-                        "icon": "mdi:face-recognition",
-                        "device": device,
-                    }
+                        "name": f"{e.name} presence",
+                        "unique_id": f"{UNIQUE_PREFIX}_presence_{key}",
+                        "object_id": f"{UNIQUE_PREFIX}_presence_{key}",
+                        "state_topic": presence,
+                        "payload_on": "ON",
+                        "payload_off": "OFF",
+                        "device_class": "presence",
+                    },
+                    e.present,
                 ),
-                retain=True,
-            )
-            for source in self._sources
+                self._config(
+                    "sensor",
+                    f"last_seen_{key}",
+                    {
+                        "name": f"{e.name} last seen",
+                        "unique_id": f"{UNIQUE_PREFIX}_last_seen_{key}",
+                        "object_id": f"{UNIQUE_PREFIX}_last_seen_{key}",
+                        "state_topic": f"{presence}/last_seen",
+                        "value_template": "{{ value_json.at }}",
+                        "json_attributes_topic": f"{presence}/last_seen",
+                        "device_class": "timestamp",
+                    },
+                    e.present,
+                ),
+                Message(presence, "OFF" if e.present else "", retain=True),
+                *([] if e.present else [Message(f"{presence}/last_seen", "", retain=True)]),
+            ]
+        return [
+            self._config(
+                "binary_sensor",
+                f"unknown_{key}",
+                {
+                    "name": f"{e.name} unknown person",
+                    "unique_id": f"{UNIQUE_PREFIX}_unknown_{key}",
+                    "object_id": f"{UNIQUE_PREFIX}_unknown_{key}",
+                    "state_topic": self.camera_topic(e.name, "unknown"),
+                    "payload_on": "ON",
+                    "payload_off": "OFF",
+                    "off_delay": UNKNOWN_ON_S,
+                    "icon": "mdi:account-question",
+                },
+                e.present,
+            ),
+            self._config(
+                "event",
+                f"face_{key}",
+                {
+                    "name": f"{e.name} face",
+                    "unique_id": f"{UNIQUE_PREFIX}_face_{key}",
+                    "object_id": f"{UNIQUE_PREFIX}_face_{key}",
+                    "state_topic": self.camera_topic(e.name, "event"),
+                    "event_types": CAMERA_EVENT_TYPES,
+                },
+                e.present,
+            ),
+            *([] if e.name in self._sources else [self._last_resident_config(e.name, e.present)]),
         ]
 
     def _on_connect(
@@ -217,3 +341,7 @@ class MqttPublisher:
 
 def _dumps(value: dict[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")

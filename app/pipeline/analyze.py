@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,13 +16,27 @@ from app.pipeline.matching import Mode, ThresholdTable
 from app.pipeline.prefetch import prefetched
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.sources import FrameSource
-from app.pipeline.tracking import Observation, Tracker, summarize
+from app.pipeline.tracking import Observation, Track, Tracker, summarize
 
 MAX_LABELS = 100  # SIFIS `Labels` entries kept (the DHT gossips at most 64 KiB per message)
 REEMBED_AFTER_S = 2.0  # a settled track is re-embedded at least this often (seconds of video)
 MIN_MOVE_IOU = 0.5  # ... and whenever its box moved more than this between analysed frames
 
 Progress = Callable[[int, int], None]  # (frames decoded so far, expected frames)
+
+
+@dataclass
+class Stream:
+    """What `Analyzer.step` keeps between the frames of one sequence."""
+
+    gallery: Gallery
+    privacy: PrivacyLevel
+    confirm: int  # matched frames a track needs (1 for a single image)
+    reembed_frames: int  # a settled track is re-embedded at least every this many frames
+    tracker: Tracker = field(default_factory=Tracker)
+    last_embedded: dict[int, int] = field(default_factory=dict)  # track id -> frame index
+    analysed: int = 0
+    max_observations: int | None = None  # a long-lived stream keeps each track's latest only
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,45 @@ class Analyzer:
         matches = index.match(self.embed(faces), self.embedder.metric, self.threshold(privacy))
         return [FaceMatch(f, m) for f, m in zip(faces, matches, strict=True)]
 
+    def stream(self, gallery: Gallery, privacy: PrivacyLevel, fps: float, confirm: int) -> Stream:
+        """A new frame sequence to analyse incrementally with `step` (a video, a watched
+        camera); `fps` is its frame rate (0 = single images)."""
+        reembed_frames = max(1, round(REEMBED_AFTER_S * fps)) if fps else 1
+        return Stream(gallery, privacy, confirm, reembed_frames)
+
+    def step(
+        self, stream: Stream, index: int, frame: BlurredFrame, boxes: list[Box]
+    ) -> list[Track]:
+        """Track, embed and match the faces `boxes` of the next analysed frame (frame number
+        `index`); returns the track of each box."""
+        confirm, privacy = stream.confirm, stream.privacy
+        threshold = self.threshold(privacy)
+        profile = self.profile(privacy)
+        known = stream.gallery.index_for(profile.model_id)
+        tracks = stream.tracker.assign(stream.analysed, boxes)
+        stream.analysed += 1
+        todo = [
+            i
+            for i, (box, track) in enumerate(zip(boxes, tracks, strict=True))
+            if not track.observations
+            or not track.settled(confirm)
+            or index - stream.last_embedded.get(track.id, -(10**9)) >= stream.reembed_frames
+            or box.iou(track.box) < MIN_MOVE_IOU
+        ]
+        faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
+        matches = known.match(self.embed(faces), self.embedder.metric, threshold)
+        by_box = dict(zip(todo, matches, strict=True))
+        for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
+            track.observations.append(Observation(index, box, by_box.get(i)))
+            if stream.max_observations:
+                del track.observations[: -stream.max_observations]
+            if i in by_box:
+                stream.last_embedded[track.id] = index
+            unknown_candidate = len(track.observations) >= confirm and not track.votes()
+            if track.is_face is None and unknown_candidate:  # double-check before counting
+                track.is_face = self.verifier.is_face(frame, box)
+        return tracks
+
     def analyze(
         self,
         source: FrameSource,
@@ -116,45 +169,20 @@ class Analyzer:
         one resident is confirmed (cameras)."""
         single = source.expected_frames == 1 and source.fps == 0
         confirm = 1 if single else self.confirm_frames
-        threshold = self.threshold(privacy)
-        profile = self.profile(privacy)
-        known = gallery.index_for(profile.model_id)
-        reembed_frames = max(1, round(REEMBED_AFTER_S * source.fps)) if source.fps else 1
-        tracker = Tracker()
-        last_embedded: dict[int, int] = {}
-        analysed = 0
+        stream = self.stream(gallery, privacy, source.fps, confirm)
         detected = prefetched((i, f, self.detector.detect(f)) for i, f in source)
-        for ordinal, (index, frame, boxes) in enumerate(detected):
-            analysed += 1
-            tracks = tracker.assign(ordinal, boxes)
-            todo = [
-                i
-                for i, (box, track) in enumerate(zip(boxes, tracks, strict=True))
-                if not track.observations
-                or not track.settled(confirm)
-                or index - last_embedded.get(track.id, -(10**9)) >= reembed_frames
-                or box.iou(track.box) < MIN_MOVE_IOU
-            ]
-            faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
-            matches = known.match(self.embed(faces), self.embedder.metric, threshold)
-            by_box = dict(zip(todo, matches, strict=True))
-            for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
-                track.observations.append(Observation(index, box, by_box.get(i)))
-                if i in by_box:
-                    last_embedded[track.id] = index
-                unknown_candidate = len(track.observations) >= confirm and not track.votes()
-                if track.is_face is None and unknown_candidate:  # double-check before counting
-                    track.is_face = self.verifier.is_face(frame, box)
+        for index, frame, boxes in detected:
+            tracks = self.step(stream, index, frame, boxes)
             if progress:
                 progress(source.count_frames, source.expected_frames)
             if stop_on_resident and any(t.identity(confirm) for t in tracks):
                 break
-        summary = summarize(tracker.tracks, confirm, source.fps, MAX_LABELS)
+        summary = summarize(stream.tracker.tracks, confirm, source.fps, MAX_LABELS)
         return AnalysisResult(
             media_type=source.media_type,
             privacy_parameter=privacy.kernel,
             count_frames=source.count_frames,
-            analysed_frames=analysed,
+            analysed_frames=stream.analysed,
             residents=summary.residents,
             unknown_faces=summary.unknown_faces,
             labels=summary.labels,

@@ -94,6 +94,14 @@ class Tracker:
             result.append(track)
         return result
 
+    def forget_ended(self, ordinal: int) -> list[Track]:
+        """Drop and return the tracks that can no longer be continued at `ordinal` (a watched
+        camera's tracker would otherwise grow for ever)."""
+        ended = [t for t in self.tracks if ordinal - t.last_ordinal > self.max_gap]
+        if ended:
+            self.tracks = [t for t in self.tracks if ordinal - t.last_ordinal <= self.max_gap]
+        return ended
+
 
 @dataclass(frozen=True)
 class Summary:

@@ -73,6 +73,32 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX resident_changes_name ON resident_changes (gallery, name, id)",
+    # Cameras added through the API (app/store/cameras.py); CAMERAS from the settings are not here.
+    """
+    CREATE TABLE cameras (
+        name              TEXT PRIMARY KEY,
+        url               TEXT NOT NULL,
+        privacy_parameter INTEGER NOT NULL,
+        watch             INTEGER NOT NULL,
+        analysis_fps      REAL NOT NULL,
+        created           REAL NOT NULL
+    )
+    """,
+    # Events of the watched cameras (app/store/events.py): never frames, crops or URLs.
+    """
+    CREATE TABLE events (
+        id                INTEGER PRIMARY KEY AUTOINCREMENT,
+        time              REAL NOT NULL,
+        type              TEXT NOT NULL,
+        camera            TEXT,
+        resident          TEXT,
+        confidence        INTEGER,
+        privacy_parameter INTEGER
+    )
+    """,
+    "CREATE INDEX events_time ON events (time)",
+    # Home Assistant entities announced on MQTT, so that vanished ones are removed (app/cameras/).
+    "CREATE TABLE announced (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name))",
 )
 
 

@@ -94,6 +94,7 @@ LAYERS = [
     ("app.recognition", {"flask", "app.api", "app.services", "app.bus", "app.store"}),
     ("app.analyses", {"flask", "app.api", "app.services", "app.store.db"}),
     ("app.dht_requests", {"flask", "app.api", "app.services"}),
+    ("app.cameras", {"flask", "app.api", "app.services", "app.analyses", "app.dht_requests"}),
     ("app.errors", {"app"}),
     ("app.sifis", {"flask", "app.api", "app.bus", "app.services", "app.pipeline"}),
 ]

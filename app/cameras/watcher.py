@@ -1,0 +1,178 @@
+"""One watched camera: connect, read the newest frames, gate on motion, then detect -> align ->
+embed -> match -> track, and report residents confirmed, unknown faces confirmed and every
+sighting; on any failure reconnect with exponential backoff (at most RECONNECT_MAX_S apart).
+
+Only blurred frames exist here (NewestFrame blurs at decode). Faces are looked for in an analysed
+frame when it moved, for `motion_hold_s` after the last motion, and at least every
+`idle_detect_s` otherwise, so a still camera costs little but someone sitting still stays seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.bus.publisher import Backoff
+from app.errors import AppError
+from app.pipeline.analyze import Analyzer, Stream
+from app.pipeline.gallery import Gallery
+from app.pipeline.live import NewestFrame
+from app.pipeline.motion import MotionGate
+from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.tracking import Track
+
+log = logging.getLogger(__name__)
+
+RECONNECT_FIRST_S, RECONNECT_MAX_S = 1.0, 10.0
+RATE_WINDOW_S = 2.0  # fps_in / fps_analysed are measured over this long
+GALLERY_REFRESH_S = 10.0  # a resident enrolled meanwhile is recognised after at most this long
+MAX_OBSERVATIONS = 60  # per live track (the votes of its latest observations)
+CONNECTING, CONNECTED, ERROR, STOPPED = "connecting", "connected", "error", "stopped"
+
+
+@dataclass(frozen=True)
+class WatchRules:
+    motion_threshold: float
+    motion_hold_s: float
+    idle_detect_s: float
+    confirm_frames: int
+
+    @property
+    def unknown_after(self) -> int:
+        """Embedded observations without any resident vote before a face is `unknown`: more
+        than a resident needs, so a face that is only slow to be recognised is not reported."""
+        return 2 * self.confirm_frames + 1
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    state: str
+    fps_in: float = 0.0
+    fps_analysed: float = 0.0
+    frames_dropped: int = 0
+    last_frame_at: float | None = None
+    last_error: str | None = None
+
+
+class Reporter(Protocol):
+    def recognized(self, camera: str, privacy: int, resident: str, confidence: int) -> None: ...
+    def unknown(self, camera: str, privacy: int) -> None: ...
+    def seen(self, camera: str, resident: str) -> None: ...
+
+
+class Watcher:
+    def __init__(
+        self,
+        name: str,
+        privacy: int,
+        open_frames: Callable[[], NewestFrame],
+        analyzer: Analyzer,
+        gallery: Callable[[], Gallery],
+        rules: WatchRules,
+        reporter: Reporter,
+    ) -> None:
+        self.name, self.privacy = name, privacy
+        self._open, self._analyzer, self._gallery = open_frames, analyzer, gallery
+        self._rules, self._reporter = rules, reporter
+        self._stop = threading.Event()
+        self._status = CameraStatus(STOPPED)
+        self._thread = threading.Thread(target=self._run, name=f"watch-{name}", daemon=True)
+
+    @property
+    def status(self) -> CameraStatus:
+        return self._status
+
+    def start(self) -> None:
+        self._status = CameraStatus(CONNECTING)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+        self._status = CameraStatus(STOPPED, last_error=self._status.last_error)
+
+    def _run(self) -> None:
+        backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
+        while not self._stop.is_set():
+            self._status = CameraStatus(CONNECTING, last_error=self._status.last_error)
+            try:
+                frames = self._open()
+            except AppError as exc:
+                self._failed(exc)
+            else:
+                backoff.reset()
+                try:
+                    self._watch(frames)
+                except AppError as exc:
+                    self._failed(exc)
+                except Exception as exc:  # a bug must not end the watch for good
+                    log.exception("camera %s: watcher failed", self.name)
+                    self._failed(AppError(f"internal error ({type(exc).__name__})"))
+                finally:
+                    frames.close()
+            self._stop.wait(backoff.next())
+
+    def _failed(self, exc: AppError) -> None:
+        log.warning("camera %s: %s [%s]", self.name, exc.message, exc.code)
+        s = self._status
+        self._status = CameraStatus(ERROR, 0.0, 0.0, s.frames_dropped, s.last_frame_at, exc.message)
+
+    def _watch(self, frames: NewestFrame) -> None:
+        rules, analyzer = self._rules, self._analyzer
+        gallery, gallery_at = self._gallery(), time.monotonic()
+        privacy = PrivacyLevel(self.privacy)  # checked when the camera was configured
+        stream = analyzer.stream(gallery, privacy, frames.fps, rules.confirm_frames)
+        stream.max_observations = MAX_OBSERVATIONS
+        gate = MotionGate(rules.motion_threshold)
+        reported: set[int] = set()
+        hold_until = last_detect = 0.0
+        window_at, window_in, window_analysed = time.monotonic(), frames.frames_in, 0
+        fps_in = fps_analysed = 0.0
+        while not self._stop.is_set():
+            item = frames.next(timeout=0.5)
+            now = time.monotonic()
+            if item is not None:
+                index, frame = item
+                if gate.moved(frame):
+                    hold_until = now + rules.motion_hold_s
+                if now <= hold_until or now - last_detect >= rules.idle_detect_s:
+                    last_detect = now
+                    if now - gallery_at >= GALLERY_REFRESH_S:
+                        stream.gallery, gallery_at = self._gallery(), now
+                    boxes = analyzer.detector.detect(frame)
+                    for track in analyzer.step(stream, index, frame, boxes):
+                        self._report(track, stream, reported)
+                    for track in stream.tracker.forget_ended(stream.analysed):
+                        reported.discard(track.id)
+                    window_analysed += 1
+            if now - window_at >= RATE_WINDOW_S:
+                fps_in = (frames.frames_in - window_in) / (now - window_at)
+                fps_analysed = window_analysed / (now - window_at)
+                window_at, window_in, window_analysed = now, frames.frames_in, 0
+            self._status = CameraStatus(
+                CONNECTED, round(fps_in, 1), round(fps_analysed, 1), frames.dropped,
+                frames.last_frame_at, None,
+            )  # fmt: skip
+
+    def _report(self, track: Track, stream: Stream, reported: set[int]) -> None:
+        name = track.identity(stream.confirm)
+        if name is not None:
+            if track.id not in reported:
+                reported.add(track.id)
+                confidences = [o.match.confidence for o in track.embedded if o.match.name == name]
+                confidence = int(statistics.median(confidences))
+                self._reporter.recognized(self.name, self.privacy, name, confidence)
+            self._reporter.seen(self.name, name)
+        elif (
+            track.id not in reported
+            and track.is_face
+            and not track.votes()
+            and len(track.embedded) >= self._rules.unknown_after
+        ):
+            reported.add(track.id)
+            self._reporter.unknown(self.name, self.privacy)

@@ -1,0 +1,165 @@
+"""The watched cameras as a whole: one Watcher per camera with `watch`, started and stopped with
+the service and whenever the registry changes; presence across cameras (`left` after
+PRESENCE_TIMEOUT_S); the Home Assistant entities of residents and watched cameras kept in step
+with the gallery and the registry (docs/cameras.md)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from app.bus import Bus
+from app.bus.events import EntityEvent
+from app.cameras.feed import EventFeed
+from app.cameras.presence import Presence
+from app.cameras.registry import Camera, CameraRegistry
+from app.cameras.watcher import STOPPED, CameraStatus, Watcher, WatchRules
+from app.config import Settings
+from app.domain import CameraEvent
+from app.pipeline.gallery import Gallery
+from app.pipeline.live import NewestFrame
+from app.pipeline.privacy import PrivacyLevel
+from app.recognition import Recognition
+from app.store.announced import Announced
+
+TICK_S = 1.0  # how often presence timeouts are checked
+ROSTER_S = 10.0  # how often the gallery's residents are compared with the announced entities
+RESIDENT, CAMERA = "resident", "camera"
+
+
+class Watching:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: CameraRegistry,
+        recognition: Recognition,
+        feed: EventFeed,
+        bus: Bus,
+        announced: Announced,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.registry, self.feed = registry, feed
+        self.presence = Presence(settings.presence_timeout_s, clock)
+        self._settings, self._recognition = settings, recognition
+        self._bus, self._announced, self._clock = bus, announced, clock
+        self._rules = WatchRules(
+            settings.motion_threshold,
+            settings.motion_hold_s,
+            settings.watch_idle_detect_s,
+            settings.confirm_frames,
+        )
+        self._watchers: dict[str, tuple[Camera, Watcher]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="presence", daemon=True)
+        self._started = False
+        registry.on_change(self.apply)
+
+    def start(self) -> None:
+        """Announce every resident and watched camera, start their watchers and the ticker."""
+        self._started = True
+        self._roster(RESIDENT, self._residents(), announce_all=True)
+        self.apply(announce_all=True)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            self._started = False
+            watchers, self._watchers = self._watchers, {}
+        for _, watcher in watchers.values():
+            watcher.stop()
+        self.feed.close()
+
+    def apply(self, announce_all: bool = False) -> None:
+        """Start, restart or stop watchers to match the registry's cameras with `watch`."""
+        with self._lock:
+            if not self._started:
+                return
+            wanted = {c.name: c for c in self.registry.all() if c.watch}
+            for name, (camera, watcher) in list(self._watchers.items()):
+                if wanted.get(name) != camera:
+                    watcher.stop()
+                    del self._watchers[name]
+            for name, camera in wanted.items():
+                if name not in self._watchers:
+                    watcher = self._watcher(camera)
+                    self._watchers[name] = (camera, watcher)
+                    watcher.start()
+            self._roster(CAMERA, set(wanted), announce_all)
+
+    def status(self, name: str) -> CameraStatus:
+        entry = self._watchers.get(name)
+        return entry[1].status if entry else CameraStatus(STOPPED)
+
+    def statuses(self) -> list[CameraStatus]:
+        return [watcher.status for _, watcher in list(self._watchers.values())]
+
+    # Reporter, called by the watchers' threads
+
+    def recognized(self, camera: str, privacy: int, resident: str, confidence: int) -> None:
+        self.presence.seen(resident, camera)
+        self._emit("recognized", camera, resident, confidence, privacy)
+
+    def unknown(self, camera: str, privacy: int) -> None:
+        self._emit("unknown", camera, None, None, privacy)
+
+    def seen(self, camera: str, resident: str) -> None:
+        self.presence.seen(resident, camera)
+
+    def _emit(
+        self,
+        kind: str,
+        camera: str | None,
+        resident: str | None,
+        confidence: int | None,
+        privacy: int | None,
+    ) -> None:
+        self.feed.emit(CameraEvent(kind, camera, resident, self._clock(), confidence, privacy))
+
+    def _watcher(self, camera: Camera) -> Watcher:
+        privacy = PrivacyLevel(camera.privacy_parameter)
+        limits = self._recognition.limits
+
+        def open_frames() -> NewestFrame:
+            return NewestFrame(camera.target, privacy, limits, camera.analysis_fps)
+
+        return Watcher(
+            camera.name,
+            camera.privacy_parameter,
+            open_frames,
+            self._recognition.analyzer,
+            self._gallery,
+            self._rules,
+            self,
+        )
+
+    def _gallery(self) -> Gallery:
+        """The default gallery (refreshed: residents enrolled meanwhile are in it)."""
+        return self._recognition.gallery(self._settings.residents_dir)
+
+    def _residents(self) -> set[str]:
+        return set(self._gallery().index.residents)
+
+    def _tick(self) -> None:
+        next_roster = time.monotonic() + ROSTER_S
+        while not self._stop.wait(TICK_S):
+            for gone in self.presence.expire():
+                self._emit("left", gone.camera, gone.resident, None, None)
+            if time.monotonic() >= next_roster:
+                next_roster = time.monotonic() + ROSTER_S
+                self._roster(RESIDENT, self._residents())
+
+    def _roster(self, kind: str, current: set[str], announce_all: bool = False) -> None:
+        """Announce new entities (all of them with `announce_all`), remove vanished ones."""
+        before = self._announced.names(kind)
+        if current == before and not announce_all:
+            return
+        for name in sorted(before - current):
+            if kind == RESIDENT:
+                self.presence.forget(name)
+            self._bus.publish(EntityEvent(kind, name, present=False))
+        for name in sorted(current if announce_all else current - before):
+            self._bus.publish(EntityEvent(kind, name, present=True))
+        self._announced.replace(kind, current)

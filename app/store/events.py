@@ -1,0 +1,92 @@
+"""Camera events (docs/cameras.md), kept for EVENT_RETENTION_DAYS.
+
+Rows hold the event type, a camera name, a resident name, a time, a confidence and the privacy
+parameter: never frames, crops or URLs. Ids increase (AUTOINCREMENT), so a client's `cursor` is
+the id of the last event it got and `since=cursor` returns exactly the newer ones.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from app.domain import CameraEvent
+from app.store.db import Database
+
+PURGE_INTERVAL_S = 3600.0
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    since: int = 0  # the cursor of a previous answer; 0 = from the oldest kept
+    camera: str | None = None
+    resident: str | None = None
+    type: str | None = None
+    limit: int = MAX_PAGE
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: tuple[CameraEvent, ...]  # oldest first
+    cursor: int  # the next query's `since`
+
+
+class EventStore:
+    def __init__(
+        self, db: Database, retention_days: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._db, self._retention_s, self._clock = db, retention_days * 86400.0, clock
+        self._lock = threading.Lock()
+        self._next_purge = 0.0
+
+    def add(self, event: CameraEvent) -> CameraEvent:
+        """Store an event; returns it with its id. Expired events go at most once per hour."""
+        with self._db.connect() as conn:
+            cursor = conn.execute(
+                "INSERT INTO events (time, type, camera, resident, confidence, privacy_parameter)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    event.time,
+                    event.type,
+                    event.camera,
+                    event.resident,
+                    event.confidence,
+                    event.privacy_parameter,
+                ),
+            )
+            stored = replace(event, id=int(cursor.lastrowid or 0))
+        now = self._clock()
+        with self._lock:
+            due = now >= self._next_purge
+            if due:
+                self._next_purge = now + PURGE_INTERVAL_S
+        if due:
+            self.purge()
+        return stored
+
+    def purge(self) -> int:
+        """Delete events older than the retention period; returns how many went."""
+        cutoff = self._clock() - self._retention_s
+        with self._db.connect() as conn:
+            return conn.execute("DELETE FROM events WHERE time < ?", (cutoff,)).rowcount
+
+    def query(self, q: EventQuery) -> EventPage:
+        where, args = ["id > ?"], [q.since]
+        for column, value in (("camera", q.camera), ("resident", q.resident), ("type", q.type)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, type, camera, resident, time, confidence, privacy_parameter"
+                f" FROM events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+                (*args, min(q.limit, MAX_PAGE)),
+            ).fetchall()
+        events = tuple(
+            CameraEvent(type_, camera, resident, t, confidence, privacy, id_)
+            for id_, type_, camera, resident, t, confidence, privacy in rows
+        )
+        return EventPage(events, events[-1].id if events else q.since)
