@@ -9,6 +9,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +111,15 @@ class Subscriber:
             ):
                 raise AssertionError(f"nothing on {topic} in {timeout} s; got {self.messages}")
             return next(m for m in self.messages if m.topic == topic)
+
+    def wait_for(
+        self, what: str, match: Callable[[Received], bool], timeout: float = 30.0
+    ) -> Received:
+        """The first message received (or received next) that `match`es."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: any(map(match, self.messages)), timeout):
+                raise AssertionError(f"no message {what} in {timeout} s")
+            return next(m for m in self.messages if match(m))
 
     def close(self) -> None:
         self._client.disconnect()

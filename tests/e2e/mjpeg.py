@@ -17,8 +17,9 @@ HANG_S = 20.0
 
 
 class MjpegCamera:
-    def __init__(self, photo: Path, fps: float = 10.0) -> None:
+    def __init__(self, photo: Path, fps: float = 10.0, port: int = 0) -> None:
         jpeg = photo.read_bytes()
+        stopped = self._stopped = threading.Event()  # ends the streams being served, too
         part = (
             b"--" + BOUNDARY + b"\r\nContent-Type: image/jpeg\r\n"
             b"Content-Length: " + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n"
@@ -26,11 +27,12 @@ class MjpegCamera:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path == "/silent.mjpg":
+                path = self.path.split("?")[0]  # a query (a camera's token) is ignored
+                if path == "/silent.mjpg":
                     time.sleep(HANG_S)
                     return
                 frames = {"/live.mjpg": None, "/brief.mjpg": 3}
-                if self.path not in frames:
+                if path not in frames:
                     self.send_error(404)
                     return
                 self.send_response(200)
@@ -38,20 +40,20 @@ class MjpegCamera:
                     "Content-Type", "multipart/x-mixed-replace; boundary=" + BOUNDARY.decode()
                 )
                 self.end_headers()
-                limit, sent = frames[self.path], 0
+                limit, sent = frames[path], 0
                 try:
-                    while limit is None or sent < limit:
+                    while (limit is None or sent < limit) and not stopped.is_set():
                         self.wfile.write(part)
                         sent += 1
                         time.sleep(1.0 / fps)
-                    time.sleep(HANG_S)
+                    stopped.wait(HANG_S)
                 except OSError:  # the client went away
                     pass
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -61,5 +63,6 @@ class MjpegCamera:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopped.set()
         self._server.shutdown()
         self._server.server_close()

@@ -1,0 +1,89 @@
+"""The discovery messages checked by a real Home Assistant (tests/ha/hass.py): the documented
+entities exist, turn on when Alice walks past a loopback camera, off after PRESENCE_TIMEOUT_S,
+and a removed camera's entities disappear."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.bus.broker import Mosquitto
+from tests.bus.wait import until
+from tests.conftest import FACES
+from tests.e2e.mjpeg import MjpegCamera
+from tests.e2e.server import Server, start_server, stop_server
+from tests.ha.hass import HomeAssistant
+
+pytestmark = pytest.mark.homeassistant
+PRESENCE_TIMEOUT_S = 4
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory) -> Iterator[Mosquitto]:
+    running = Mosquitto(tmp_path_factory.mktemp("ha-mqtt")).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def hass(tmp_path_factory, broker) -> Iterator[HomeAssistant]:
+    home = HomeAssistant(tmp_path_factory.mktemp("hass")).start()
+    try:
+        home.onboard()
+        home.add_mqtt(broker.port)
+        yield home
+    finally:
+        home.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, broker, hass) -> Iterator[Server]:
+    running = start_server(
+        tmp_path_factory.mktemp("ha-server"),
+        MQTT_URL=broker.url,
+        CAMERA_HOSTS='["127.0.0.1"]',
+        PRESENCE_TIMEOUT_S=str(PRESENCE_TIMEOUT_S),
+    )
+    yield running
+    stop_server(running)
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str | None:
+    found = hass.state(entity_id)
+    return found["state"] if found else None
+
+
+def test_home_assistant_shows_presence_from_a_watched_camera(hass, server):
+    for resident in ("alice", "bob", "carol"):
+        until(
+            lambda r=resident: state(hass, f"binary_sensor.pafr_presence_{r}") == "off",
+            f"{resident}'s presence entity, off",
+            60,
+        )
+        assert hass.state(f"sensor.pafr_last_seen_{resident}") is not None
+    alice = hass.state("binary_sensor.pafr_presence_alice")
+    assert alice["attributes"]["device_class"] == "presence"
+
+    with MjpegCamera(FACES / "img5.jpg", fps=15) as cam:
+        body = {"name": "hall", "url": f"{cam.url}/live.mjpg", "watch": True}
+        assert requests.post(f"{server.url}/cameras", json=body, timeout=10).status_code == 201
+        until(lambda: state(hass, "binary_sensor.pafr_unknown_hall") == "off", "hall's sensor", 60)
+        until(lambda: state(hass, "binary_sensor.pafr_presence_alice") == "on", "Alice home", 60)
+        seen = hass.state("sensor.pafr_last_seen_alice")
+        assert seen["attributes"]["camera"] == "hall"
+        assert seen["state"].startswith("20")  # an ISO timestamp
+        event = hass.state("event.pafr_face_hall")
+        assert event["attributes"]["event_type"] == "recognized"
+        assert event["attributes"]["resident"] == "Alice"
+        assert state(hass, "binary_sensor.pafr_presence_bob") == "off"
+        assert requests.delete(f"{server.url}/cameras/hall", timeout=10).status_code == 200
+
+    until(
+        lambda: state(hass, "binary_sensor.pafr_presence_alice") == "off",
+        "Alice gone after the timeout",
+        PRESENCE_TIMEOUT_S + 30,
+    )
+    until(lambda: hass.state("event.pafr_face_hall") is None, "hall's entities removed", 30)
+    assert hass.state("binary_sensor.pafr_unknown_hall") is None
