@@ -318,6 +318,7 @@ class MqttPublisher:
                 e.present,
             ),
             *([] if e.name in self._sources else [self._last_resident_config(e.name, e.present)]),
+            Message(self.camera_topic(e.name, "unknown"), "OFF" if e.present else "", retain=True),
         ]
 
     def _on_connect(

@@ -35,4 +35,6 @@ class MotionGate:
             return True
         changed = cv2.absdiff(grey, cv2.convertScaleAbs(self._background)) > PIXEL_DELTA
         cv2.accumulateWeighted(grey, self._background, ADAPT)
-        return self.threshold == 0 or np.count_nonzero(changed) >= self.threshold * changed.size
+        return self.threshold == 0 or bool(
+            np.count_nonzero(changed) >= self.threshold * changed.size
+        )
