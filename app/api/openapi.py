@@ -335,6 +335,7 @@ def _schemas() -> dict[str, Any]:
                 "status": {"enum": ["loading", "ready"]},
                 "detector": {"type": "string"},
                 "recognizer": {"type": "string"},
+                "cameras": {"$ref": "#/components/schemas/CameraSummary"},
             },
         },
         "Welcome": {
