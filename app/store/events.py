@@ -7,15 +7,14 @@ the id of the last event it got and `since=cursor` returns exactly the newer one
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from app.domain import CameraEvent
 from app.store.db import Database
+from app.store.retention import Retention
 
-PURGE_INTERVAL_S = 3600.0
 MAX_PAGE = 500
 
 
@@ -38,9 +37,8 @@ class EventStore:
     def __init__(
         self, db: Database, retention_days: int, clock: Callable[[], float] = time.time
     ) -> None:
-        self._db, self._retention_s, self._clock = db, retention_days * 86400.0, clock
-        self._lock = threading.Lock()
-        self._next_purge = 0.0
+        self._db = db
+        self._retention = Retention(db, "events", retention_days, clock)
 
     def add(self, event: CameraEvent) -> CameraEvent:
         """Store an event; returns it with its id. Expired events go at most once per hour."""
@@ -58,20 +56,12 @@ class EventStore:
                 ),
             )
             stored = replace(event, id=int(cursor.lastrowid or 0))
-        now = self._clock()
-        with self._lock:
-            due = now >= self._next_purge
-            if due:
-                self._next_purge = now + PURGE_INTERVAL_S
-        if due:
-            self.purge()
+        self._retention.purge_if_due()
         return stored
 
     def purge(self) -> int:
         """Delete events older than the retention period; returns how many went."""
-        cutoff = self._clock() - self._retention_s
-        with self._db.connect() as conn:
-            return conn.execute("DELETE FROM events WHERE time < ?", (cutoff,)).rowcount
+        return self._retention.purge()
 
     def query(self, q: EventQuery) -> EventPage:
         where, args = ["id > ?"], [q.since]
