@@ -177,6 +177,11 @@ def _summary(name: str, result: AnalysisResult) -> str:
     if not result.residents:
         lines.append("  no resident recognised")
     lines.append(f"  unknown faces: {result.unknown_faces}")
+    if result.unrecognisable_faces:
+        lines.append(
+            f"  unrecognisable faces: {result.unrecognisable_faces} "
+            "(too small for this privacy level to be told apart)"
+        )
     return "\n".join(lines)
 
 
@@ -213,7 +218,7 @@ def _models_list(args: argparse.Namespace) -> int:
     for name in models.recognizer_names():
         status = models.recognizer_status(name, home)
         print(f"{'ok ' if status.usable else ' - '} {name:<13} {status.detail}")
-    print("detectors: opencv (Haar cascade, default), dlib (HOG)")
+    print("detectors: yunet (YuNet CNN, default), opencv (Haar cascade), dlib (HOG)")
     return 0
 
 

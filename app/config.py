@@ -38,11 +38,14 @@ class Settings(BaseSettings):
         "Dlib", description="Recognition model: Dlib (default) or any DeepFace model name."
     )
     detector: str = Field(
-        "opencv", description="Face detector: `opencv` (Haar cascade) or `dlib` (HOG)."
+        "yunet",
+        description="Face detector: `yunet` (OpenCV's YuNet CNN, vendored), `opencv` (Haar "
+        "cascade) or `dlib` (HOG).",
     )
     match_threshold: float | None = Field(
         None,
-        description="Fixed accept distance for every privacy level; unset = calibrated table.",
+        description="Fixed accept distance for every face, blur and gallery size; unset = the "
+        "calibrated open-set rule (docs/recognition.md).",
     )
     analysis_fps: float = Field(
         5.0, ge=0, description="Video frames analysed per second of video; 0 = every frame."

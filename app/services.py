@@ -17,7 +17,7 @@ from app.pipeline.align import LandmarkAligner
 from app.pipeline.analyze import Analyzer
 from app.pipeline.detect import FaceVerifier, build_detector
 from app.pipeline.embed import build_embedder
-from app.pipeline.matching import ThresholdTable
+from app.pipeline.matching import AcceptRule
 from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import MediaLimits
 from app.recognition import Recognition
@@ -113,9 +113,8 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
         aligner=LandmarkAligner(str(weights / models.SHAPE_PREDICTOR_5), embedder.chip_size),
         embedder=embedder,
         verifier=FaceVerifier(str(weights / models.MMOD_DETECTOR)),
-        thresholds=ThresholdTable.load(),
+        rule=AcceptRule.load(embedder.name, settings.match_threshold),
         confirm_frames=settings.confirm_frames,
-        fixed_threshold=settings.match_threshold,
     )
     limits = MediaLimits(
         max_frame_pixels=settings.max_frame_pixels,

@@ -257,6 +257,7 @@ def _schemas() -> dict[str, Any]:
             "analysed_frames",
             "residents",
             "unknown_faces",
+            "unrecognisable_faces",
             "model",
         ],
         "properties": {
@@ -282,6 +283,11 @@ def _schemas() -> dict[str, Any]:
             "analysed_frames": {"type": "integer"},
             "residents": {"type": "array", "items": sighting},
             "unknown_faces": {"type": "integer"},
+            "unrecognisable_faces": {
+                "type": "integer",
+                "description": "Faces too small for the privacy level to be told apart: "
+                "neither a resident nor a stranger (docs/recognition.md)",
+            },
             "model": {
                 "type": "object",
                 "required": ["detector", "recognizer", "threshold"],
@@ -695,30 +701,46 @@ def _face_schemas() -> dict[str, Any]:
             },
         ),
         "Identification": _object(
-            ["privacy_parameter", "faces", "unknown_faces", "model"],
+            ["privacy_parameter", "faces", "unknown_faces", "unrecognisable_faces", "model"],
             {
                 "privacy_parameter": {"type": "integer"},
                 "faces": {
                     "type": "array",
                     "items": _object(
-                        ["box", "name", "confidence", "distance"],
+                        ["box", "name", "unrecognisable", "confidence", "distance", "threshold"],
                         {
                             "box": _ref("Box"),
                             "name": {"type": ["string", "null"]},
+                            "unrecognisable": {"type": "boolean"},
                             "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
                             "distance": {"type": ["number", "null"]},
+                            "threshold": {
+                                "type": "number",
+                                "description": "Accept distance for this face: its blur "
+                                "relative to its size and the gallery's size",
+                            },
                         },
                     ),
                 },
                 "unknown_faces": {"type": "integer"},
+                "unrecognisable_faces": {"type": "integer"},
                 "model": model,
             },
         ),
         "Verification": _object(
-            ["privacy_parameter", "same_person", "distance", "threshold", "confidence", "faces"],
+            [
+                "privacy_parameter",
+                "same_person",
+                "unrecognisable",
+                "distance",
+                "threshold",
+                "confidence",
+                "faces",
+            ],
             {
                 "privacy_parameter": {"type": "integer"},
                 "same_person": {"type": "boolean"},
+                "unrecognisable": {"type": "boolean"},
                 "distance": {"type": "number"},
                 "threshold": {"type": "number"},
                 "confidence": {"type": "integer", "minimum": 0, "maximum": 100},

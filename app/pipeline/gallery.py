@@ -1,13 +1,15 @@
 """Resident directory -> GalleryIndex, with embeddings cached by file content hash and model id.
 
-Layout: `<root>/<Name>.jpg` (one photo) and `<root>/<Name>/<any>.jpg` (several photos). Enrollment
-photos are not blurred (blurring the gallery to match probes made matching worse, see
-docs/recognition.md). A photo with no face or several faces is skipped with a reason. `refresh()`
+Layout: `<root>/<Name>.jpg` (one photo) and `<root>/<Name>/<any>.jpg` (several photos). Each
+enrollment photo is embedded clean and, for matching blurred faces like with like, blurred to each
+relative blur level of `matching.BLUR_LEVELS` (its "views"). A photo with no face or several faces
+is skipped with a reason. `refresh()`
 rescans: unchanged files are answered from the cache, new or changed ones are embedded, and cache
 rows of files that are gone are deleted, so a removed resident leaves no embedding behind.
 
 A gallery keeps one index per chip profile (`model_id`) of the embedder, since probes at different
 privacy levels are cut differently and must be compared with enrollment chips cut the same way.
+Each view of each profile is cached under its own id (`view_id`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from app.pipeline.matching import GalleryIndex
+from app.pipeline.matching import BLUR_LEVELS, GalleryIndex
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 
@@ -95,27 +97,37 @@ def scan(root: Path) -> list[GalleryFile]:
     return files
 
 
-Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per model id
+def view_id(model_id: str, level: float | None) -> str:
+    """Cache id of a profile's enrollment embeddings, clean (`level` None) or blurred."""
+    return model_id if level is None else f"{model_id}@blur{level:g}"
+
+
+def view_ids(model_id: str) -> tuple[str, ...]:
+    return tuple(view_id(model_id, level) for level in (None, *BLUR_LEVELS))
+
+
+Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per view id
 
 
 class Gallery:
-    """One resident directory and its current indexes, one per model id. Thread-safe refresh."""
+    """One resident directory and its current indexes, one per chip profile. Thread-safe."""
 
     def __init__(
-        self, root: Path, enroll: Enroll, model_ids: tuple[str, ...], cache: EmbeddingCache
+        self, root: Path, enroll: Enroll, profile_ids: tuple[str, ...], cache: EmbeddingCache
     ) -> None:
         self.root = root.resolve()
         self.key = str(self.root)
-        self._enroll, self._model_ids, self._cache = enroll, model_ids, cache
+        self._enroll, self._profile_ids, self._cache = enroll, profile_ids, cache
+        self._model_ids = tuple(v for p in profile_ids for v in view_ids(p))
         self._lock = threading.Lock()
         empty = GalleryIndex((), np.zeros((0, 0), np.float32))
-        self._indexes = dict.fromkeys(model_ids, empty)
+        self._indexes = dict.fromkeys(profile_ids, empty)
         self.report = RefreshReport(0, 0, 0, ())
 
     @property
     def index(self) -> GalleryIndex:
         """The first profile's index (every profile holds the same residents)."""
-        return self._indexes[self._model_ids[0]]
+        return self._indexes[self._profile_ids[0]]
 
     def index_for(self, model_id: str) -> GalleryIndex:
         return self._indexes[model_id]
@@ -132,15 +144,8 @@ class Gallery:
                     self._cache.save(self.key, model_id, f.sha256, enrollment)
                     known[model_id][f.sha256] = enrollment
                 embedded += 1
-            for model_id in self._model_ids:
-                rows = [(f, known[model_id][f.sha256]) for f in files]
-                usable = [(f.resident, e.vector) for f, e in rows if e.vector is not None]
-                self._indexes[model_id] = GalleryIndex(
-                    tuple(name for name, _ in usable),
-                    np.stack([v for _, v in usable]).astype(np.float32)
-                    if usable
-                    else np.zeros((0, 0), np.float32),
-                )
+            for profile in self._profile_ids:
+                self._indexes[profile] = _index(files, [known[v] for v in view_ids(profile)])
             skipped = tuple(
                 Skipped(f.resident, str(f.path.relative_to(self.root)), e.reason or "unusable")
                 for f in files
@@ -150,3 +155,21 @@ class Gallery:
             removed = sum(self._cache.prune(self.key, m, keep) for m in self._model_ids)
             self.report = RefreshReport(embedded, len(files) - embedded, removed, skipped)
             return self.report
+
+
+def _index(files: list[GalleryFile], views: list[dict[str, Enrollment]]) -> GalleryIndex:
+    """The index of one profile from its views (clean first, then BLUR_LEVELS): a photo counts
+    only when every view of it is usable."""
+    usable = [f for f in files if all(v[f.sha256].vector is not None for v in views)]
+    if not usable:
+        return GalleryIndex((), np.zeros((0, 0), np.float32))
+
+    def stack(view: dict[str, Enrollment]) -> np.ndarray:
+        return np.stack([view[f.sha256].vector for f in usable]).astype(np.float32)
+
+    clean, *blurred = views
+    return GalleryIndex(
+        tuple(f.resident for f in usable),
+        stack(clean),
+        {level: stack(v) for level, v in zip(BLUR_LEVELS, blurred, strict=True)},
+    )

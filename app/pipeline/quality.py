@@ -106,9 +106,7 @@ class QualityGate:
 
     def __init__(self, analyzer: Analyzer, rules: QualityRules) -> None:
         self.analyzer, self.rules = analyzer, rules
-        self.duplicate_distance = rules.duplicate_ratio * analyzer.threshold(
-            PrivacyLevel(0), "pair"
-        )
+        self.duplicate_distance = rules.duplicate_ratio * analyzer.rule.threshold(0, 1, "pair")
 
     def check(
         self, paths: list[Path], limits: MediaLimits, enrolled: GalleryIndex
@@ -161,7 +159,7 @@ class QualityGate:
                 f"the face is too blurred (sharpness {sharp:.0f}, at least "
                 f"{rules.min_sharpness:g} needed)",
             )
-        embedded = a.embed_profiles(frame, box)
+        embedded = a.embed_views(frame, box)
         if vectors:
             probe = embedded[a.embedder.profiles[0].model_id][None, :]
             dist = distances(probe, np.stack(vectors), a.embedder.metric)[0]

@@ -9,7 +9,9 @@ Rules (documented in docs/recognition.md):
   `confirm_frames` is 1, as for a single image).
 - Every observation of a confirmed track counts as a sighting of R (first/last frame, frames).
 - An unconfirmed track with at least `confirm_frames` observations is one unknown face, unless the
-  CNN verifier found no face in it; shorter unconfirmed tracks are treated as detector noise.
+  CNN verifier found no face in it; shorter unconfirmed tracks are treated as detector noise. It is
+  an unrecognisable face instead when most of its embedded observations were unrecognisable (too
+  small for their blur to be told apart: app/pipeline/matching.py).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from app.domain import Box, Match, ResidentSighting
 
 MIN_IOU = 0.3
+FUSION = True
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Observation:
     frame: int
     box: Box
     match: Match | None  # None: not embedded in this frame (identity carried by the track)
+    vector: np.ndarray | None = None  # the face's embedding, when embedded in this frame
 
 
 @dataclass
@@ -36,6 +42,7 @@ class Track:
     observations: list[Observation] = field(default_factory=list)
     last_ordinal: int = -1
     is_face: bool | None = None  # the verifier's verdict, asked only about unknown candidates
+    fused: Match | None = None  # the verdict on the mean of all its embeddings (set by analyze)
 
     @property
     def box(self) -> Box:
@@ -48,13 +55,29 @@ class Track:
     def embedded(self) -> list[Observation]:
         return [o for o in self.observations if o.match is not None]
 
+    def mean_vector(self) -> np.ndarray:
+        return np.mean([o.vector for o in self.embedded], axis=0)
+
+    def median_width(self) -> float:
+        return float(statistics.median(o.box.w for o in self.embedded))
+
     def identity(self, confirm_frames: int) -> str | None:
+        if FUSION:
+            enough = len(self.embedded) >= confirm_frames
+            return self.fused.name if enough and self.fused else None
         votes = self.votes()
         if not votes:
             return None
         name, top = votes.most_common(1)[0]
         rest = sum(votes.values()) - top
         return name if top >= confirm_frames and top > rest else None
+
+    def unrecognisable(self) -> bool:
+        """Most embedded observations were too small for their blur to be told apart."""
+        if FUSION:
+            return bool(self.fused and self.fused.unrecognisable)
+        embedded = self.embedded
+        return bool(embedded) and 2 * sum(o.match.unrecognisable for o in embedded) > len(embedded)
 
     def settled(self, confirm_frames: int) -> bool:
         """True when recent embedded observations agree, so one more is unlikely to change much."""
@@ -99,6 +122,7 @@ class Tracker:
 class Summary:
     residents: tuple[ResidentSighting, ...]
     unknown_faces: int
+    unrecognisable_faces: int
     labels: dict[int, str]
 
 
@@ -106,11 +130,15 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
     """Turn tracks into resident sightings, an unknown-face count and SIFIS `Labels`."""
     frames_of: dict[str, set[int]] = {}
     confidences: dict[str, list[int]] = {}
-    unknown = 0
+    unknown = unrecognisable = 0
     for track in tracks:
         name = track.identity(confirm_frames)
         if name is None:
-            unknown += len(track.observations) >= confirm_frames and track.is_face is not False
+            if len(track.observations) >= confirm_frames and track.is_face is not False:
+                if track.unrecognisable():
+                    unrecognisable += 1
+                else:
+                    unknown += 1
             continue
         frames_of.setdefault(name, set()).update(o.frame for o in track.observations)
         confidences.setdefault(name, []).extend(
@@ -136,4 +164,4 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
         for f in frames:
             per_frame.setdefault(f, set()).add(name)
     labels = {f: ", ".join(sorted(per_frame[f])) for f in sorted(per_frame)[:max_labels]}
-    return Summary(tuple(sightings), unknown, labels)
+    return Summary(tuple(sightings), unknown, unrecognisable, labels)

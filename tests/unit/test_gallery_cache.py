@@ -3,11 +3,12 @@ import shutil
 
 import numpy as np
 
-from app.pipeline.gallery import Enrollment, Gallery
+from app.pipeline.gallery import Enrollment, Gallery, view_ids
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
 
-MODELS = ("model-x", "model-x-loose")
+MODELS = ("model-x", "model-x-loose")  # chip profiles
+VIEWS = tuple(v for m in MODELS for v in view_ids(m))  # each profile clean and blurred
 
 
 class CountingEnroller:
@@ -20,10 +21,10 @@ class CountingEnroller:
         self.calls.append(path.name)
         data = path.read_bytes()
         if data.startswith(b"noface"):
-            return {m: Enrollment(None, "no face found") for m in MODELS}
+            return {v: Enrollment(None, "no face found") for v in VIEWS}
         return {
-            m: Enrollment(np.array([len(data), data[0], i], np.float32))
-            for i, m in enumerate(MODELS)
+            v: Enrollment(np.array([len(data), data[0], i], np.float32))
+            for i, v in enumerate(VIEWS)
         }
 
 
@@ -54,7 +55,8 @@ def test_refresh_is_incremental_and_prunes_removed_photos(tmp_path):
     (root / "Cat.png").write_bytes(b"ddd")  # added
     (root / "Ann" / "a.jpg").unlink()  # removed
     report = again.refresh()
-    assert (report.embedded, report.removed) == (2, 4)  # old b.jpg, a.jpg: rows of both ids
+    # old b.jpg and a.jpg: the rows of every view of both profiles
+    assert (report.embedded, report.removed) == (2, 2 * len(VIEWS))
     assert sorted(again.index.names) == ["Ann", "Ben", "Cat"]
     assert set(cache.load(again.key, "model-x")) == {
         hashlib.sha256(p.read_bytes()).hexdigest()
@@ -89,5 +91,8 @@ def test_one_index_per_model_id(tmp_path):
     assert cache.load(gallery.key, "another-model") == {}
     assert gallery.index_for("model-x").names == gallery.index_for("model-x-loose").names
     assert gallery.index_for("model-x").vectors[0, 2] == 0
-    assert gallery.index_for("model-x-loose").vectors[0, 2] == 1
+    assert gallery.index_for("model-x-loose").vectors[0, 2] == VIEWS.index("model-x-loose")
+    # and each blurred view of a profile is its index's view at that level
+    blurred = gallery.index_for("model-x").blurred
+    assert [v[0, 2] for v in blurred.values()] == [1, 2, 3, 4, 5]
     assert gallery.index is gallery.index_for("model-x")
