@@ -40,10 +40,15 @@ class DlibEmbedder:
     One chip profile (padding 0.15) at every privacy level: blur is handled by comparing faces
     with enrollment photos blurred alike (app/pipeline/matching.py), which on LFW separates
     people better than the looser chip the project used under heavy blur before.
+
+    Compared by cosine distance, not dlib's usual euclidean: on LFW households (20 residents,
+    faces ~110 px) the share of residents that can be named with no stranger named rises from
+    49 % to 67 % at k = 0 and from 44 % to 60 % at k = 17 (the vectors' length varies with blur
+    and carries no identity).
     """
 
     name = "Dlib"
-    metric = "euclidean"
+    metric = "cosine"
     chip_size = 150
     profiles = (ChipProfile("Dlib/chip150-pad0.15", 0.15),)
 

@@ -8,13 +8,15 @@ Three facts measured on LFW (docs/recognition.md) shape the rule:
 - Comparing a blurred face with its enrollment photo blurred to the same relative blur, as well as
   with the clean photo, and averaging both distances, separates people better than either alone.
 
-The rule (`AcceptRule`): the distances of strangers to an enrolled photo, at relative blur r,
-follow a Gaussian lower tail fitted on LFW development folds (mean m(r), sd s(r), interpolated
-between calibrated blur levels). A face is named only when its fused distance to the nearest
-resident is below `m(r) + z(rate / N) * s(r) - safety`, where `rate` is the designed chance that
-one stranger face is named and z the standard normal quantile. Beyond `max_blur`, or below
-`min_face_px`, no threshold names a useful share of residents without risking strangers: the face
-is "unrecognisable" rather than a guess or an unknown.
+The rule (`AcceptRule`): on LFW development folds, the distances of strangers' faces to enrolled
+photos were measured at each relative blur r, down to how close one stranger in 10^8 would come
+(`TailCurve`; measured where the data reach, extrapolated conservatively beyond). A face is named
+only when its fused distance to the nearest resident is below the distance that one comparison
+with a stranger undercuts with chance `stranger_rate / N`, N being the number of enrolled photos
+it was compared with: so the chance that a stranger's face is named stays `stranger_rate` however
+large the gallery. Beyond `max_blur`, or below `min_face_px`, no threshold names a useful share of
+residents without risking strangers: the face is "unrecognisable" rather than a guess or an
+unknown.
 
 Confidence (0-100) says how far inside the accept distance a distance lies:
 `100 * (1 - distance / (2 * threshold))`, clipped; 50 = exactly at the threshold.
@@ -26,7 +28,6 @@ import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
-from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -84,26 +85,29 @@ def blur_level(relative: float) -> float | None:
 
 @dataclass(frozen=True)
 class TailCurve:
-    """Gaussian fit of the lower tail of stranger distances at each calibrated relative blur."""
+    """How close strangers come, by relative blur: at each calibrated blur level, the distance
+    below which a stranger's face falls with probability 10**log_rate (for each `log_rates`),
+    measured on LFW where the data reach and extrapolated beyond (bench/calibrate.py)."""
 
     blur: tuple[float, ...]
-    mean: tuple[float, ...]
-    sd: tuple[float, ...]
+    log_rates: tuple[float, ...]  # decreasing, e.g. -1.0 ... -8.0
+    distance: tuple[tuple[float, ...], ...]  # [blur level][log rate]
 
-    def at(self, relative: float) -> tuple[float, float]:
-        return (
-            float(np.interp(relative, self.blur, self.mean)),
-            float(np.interp(relative, self.blur, self.sd)),
-        )
+    def at(self, relative: float, log_rate: float) -> float:
+        """Distance at this relative blur and per-comparison rate (interpolated; held beyond
+        the calibrated range)."""
+        by_level = [
+            float(np.interp(-log_rate, [-r for r in self.log_rates], row)) for row in self.distance
+        ]
+        return float(np.interp(relative, self.blur, by_level))
 
 
 @dataclass(frozen=True)
 class AcceptRule:
     """When the nearest resident may be named; see the module docstring."""
 
-    curves: dict[str, TailCurve]  # mode -> fit
+    curves: dict[str, TailCurve]  # mode -> curve
     stranger_rate: float  # designed chance that one stranger's face is named
-    safety: float  # subtracted from every threshold: margin for data unlike LFW
     max_blur: float  # relative blur beyond which a face is unrecognisable
     min_face_px: float  # faces narrower than this are unrecognisable at any blur
     fixed: float | None = None  # MATCH_THRESHOLD: one accept distance for everything
@@ -116,30 +120,27 @@ class AcceptRule:
             text = resources.files("app.pipeline").joinpath("acceptance.json").read_text()
         raw = json.loads(text)["models"].get(model)
         if raw is None:
-            return cls({}, 0.0, 0.0, math.inf, 0.0, fixed or _deepface_default(model))
+            return cls({}, 0.0, math.inf, 0.0, fixed or _deepface_default(model))
         curves = {
-            mode: TailCurve(tuple(c["blur"]), tuple(c["mean"]), tuple(c["sd"]))
+            mode: TailCurve(
+                tuple(c["blur"]),
+                tuple(c["log_rates"]),
+                tuple(tuple(row) for row in c["distance"]),
+            )
             for mode, c in raw["curves"].items()
         }
-        return cls(
-            curves,
-            raw["stranger_rate"],
-            raw["safety"],
-            raw["max_blur"],
-            raw["min_face_px"],
-            fixed,
-        )
+        return cls(curves, raw["stranger_rate"], raw["max_blur"], raw["min_face_px"], fixed)
 
     def recognisable(self, relative: float, face_px: float) -> bool:
         return relative <= self.max_blur and face_px >= self.min_face_px
 
     def threshold(self, relative: float, comparisons: int, mode: Mode = "gallery") -> float:
-        """Accept distance at this relative blur against `comparisons` enrolled photos."""
+        """Accept distance at this relative blur against `comparisons` enrolled photos: where
+        a stranger's face comes that close to one photo with chance `stranger_rate / N`."""
         if self.fixed is not None:
             return self.fixed
-        mean, sd = self.curves[mode].at(relative)
-        z = NormalDist().inv_cdf(self.stranger_rate / max(1, comparisons))
-        return mean + z * sd - self.safety
+        log_rate = math.log10(self.stranger_rate / max(1, comparisons))
+        return self.curves[mode].at(relative, log_rate)
 
     def judge(
         self, distance: float, name: str | None, relative: float, face_px: float, comparisons: int

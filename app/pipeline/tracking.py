@@ -142,7 +142,9 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
             continue
         frames_of.setdefault(name, set()).update(o.frame for o in track.observations)
         confidences.setdefault(name, []).extend(
-            o.match.confidence for o in track.embedded if o.match.name == name
+            [track.fused.confidence]
+            if FUSION
+            else [o.match.confidence for o in track.embedded if o.match.name == name]
         )
     sightings = []
     for name, frames in frames_of.items():

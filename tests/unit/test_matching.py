@@ -1,4 +1,4 @@
-from statistics import NormalDist
+import math
 
 import numpy as np
 import pytest
@@ -37,32 +37,33 @@ def test_confidence_scale():
     assert confidence(5.0, 0.6) == 0
 
 
+RATES = (-1.0, -2.0, -3.0, -4.0, -5.0, -6.0)
+SHARP = (0.20, 0.15, 0.12, 0.10, 0.08, 0.07)
+BLURRED = (0.18, 0.13, 0.10, 0.08, 0.06, 0.05)
 RULE = AcceptRule(
     {
-        "gallery": TailCurve((0.0, 0.02, 0.04), (0.80, 0.76, 0.72), (0.08, 0.08, 0.08)),
-        "pair": TailCurve((0.0, 0.04), (0.80, 0.70), (0.08, 0.08)),
+        "gallery": TailCurve((0.0, 0.04), RATES, (SHARP, BLURRED)),
+        "pair": TailCurve((0.0,), RATES, (BLURRED,)),
     },
     stranger_rate=1e-3,
-    safety=0.02,
     max_blur=0.04,
     min_face_px=40,
 )
 
 
-def test_threshold_is_the_tail_quantile_at_the_designed_rate_minus_the_safety_margin():
-    z = NormalDist().inv_cdf(1e-3)
-    assert RULE.threshold(0.0, 1) == pytest.approx(0.80 + z * 0.08 - 0.02)
-    # between calibrated blur levels the fit is interpolated
-    assert RULE.threshold(0.01, 1) == pytest.approx(0.78 + z * 0.08 - 0.02)
-    assert RULE.threshold(0.02, 1, "pair") == pytest.approx(0.75 + z * 0.08 - 0.02)
+def test_threshold_is_where_one_comparison_undercuts_with_the_designed_rate():
+    assert RULE.threshold(0.0, 1) == pytest.approx(0.12)  # 1e-3 against one photo
+    assert RULE.threshold(0.0, 1, "pair") == pytest.approx(0.10)
+    # between calibrated rates and blur levels, the curve is interpolated
+    assert RULE.threshold(0.0, 3) == pytest.approx(0.12 - 0.02 * math.log10(3))
+    assert RULE.threshold(0.02, 1) == pytest.approx((0.12 + 0.10) / 2)
 
 
 def test_a_larger_gallery_tightens_the_threshold_open_set():
-    one, twenty, hundred = (RULE.threshold(0.0, n) for n in (1, 20, 100))
-    assert one > twenty > hundred
-    # twenty photos: each comparison may only carry a twentieth of the designed rate
-    z = NormalDist().inv_cdf(1e-3 / 20)
-    assert twenty == pytest.approx(0.80 + z * 0.08 - 0.02)
+    one, ten, hundred = (RULE.threshold(0.0, n) for n in (1, 10, 100))
+    assert one > ten > hundred
+    # ten photos: each comparison may only carry a tenth of the designed rate
+    assert ten == pytest.approx(0.10) and hundred == pytest.approx(0.08)
 
 
 def test_more_blur_relative_to_the_face_tightens_the_threshold():
@@ -109,13 +110,13 @@ def test_judge_names_only_within_the_threshold():
 
 
 def test_a_fixed_threshold_overrides_the_rule():
-    fixed = AcceptRule(RULE.curves, 1e-3, 0.02, 0.04, 40, fixed=0.6)
+    fixed = AcceptRule(RULE.curves, 1e-3, 0.04, 40, fixed=0.6)
     assert fixed.threshold(0.0, 1) == fixed.threshold(0.03, 100) == 0.6
 
 
 def test_shipped_rule_covers_the_default_model_and_tightens_with_gallery_size():
     rule = AcceptRule.load("Dlib")
-    assert 0.3 < rule.threshold(0.0, 1) < 0.7
+    assert 0.02 < rule.threshold(0.0, 1) < 0.2  # cosine distances
     assert rule.threshold(0.0, 20) < rule.threshold(0.0, 1)
     assert 0 < rule.max_blur < 0.2
 
@@ -131,10 +132,10 @@ def _index() -> GalleryIndex:
 
 
 def test_gallery_match_names_the_nearest_resident_within_the_rule():
-    probes = np.array([[0.9, 0.1], [0.1, 0.8], [5.0, 5.0]])
+    probes = np.array([[0.96, 0.03], [0.03, 0.95], [5.0, 5.0]])
     m = _index().match(probes, [100, 100, 100], 0, "euclidean", RULE)
     assert [x.name for x in m] == ["Ann", "Ben", None]
-    assert m[0].distance == pytest.approx(np.hypot(0.1, 0.1))
+    assert m[0].distance == pytest.approx(np.hypot(0.04, 0.03))
     assert m[2].confidence == 0
 
 
