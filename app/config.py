@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     )
     max_video_seconds: float = Field(900.0, description="Longest video accepted, in seconds.")
     max_video_frames: int = Field(54_000, description="Most frames decoded from one video.")
+    max_decoded_pixels: int = Field(
+        50_000_000_000,
+        ge=1,
+        description="Decoding budget of one request, frames x pixels (the default is about 15 "
+        "minutes of 1080p at 25 fps); a video or camera over it is refused with "
+        "`media_too_large`, up front when its header announces it.",
+    )
     open_timeout_ms: int = Field(10_000, description="FFmpeg open timeout for a media source.")
     read_timeout_ms: int = Field(10_000, description="FFmpeg read timeout for a media source.")
     host: str = Field(

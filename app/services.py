@@ -80,6 +80,7 @@ class Services:
             max_frame_pixels=settings.max_frame_pixels,
             max_video_seconds=settings.max_video_seconds,
             max_video_frames=settings.max_video_frames,
+            max_decoded_pixels=settings.max_decoded_pixels,
             open_timeout_ms=settings.open_timeout_ms,
             read_timeout_ms=settings.read_timeout_ms,
         )
@@ -119,7 +120,7 @@ class Services:
     def recognize_file(
         self, path: Path, privacy: PrivacyLevel, gallery: Gallery, progress: Progress | None = None
     ) -> AnalysisResult:
-        source = open_media(path, privacy, self.limits, self.settings.analysis_fps)
+        source = open_media(path, privacy, self.limits, self.settings.analysis_fps, progress)
         return self.analyzer.analyze(source, gallery, privacy, progress)
 
     def resolve_gallery(self, name: str) -> Path:
@@ -158,7 +159,9 @@ class Services:
         progress: Progress | None = None,
     ) -> AnalysisResult:
         """Watch a camera for `duration_s` seconds, less with `stop_early` once a resident shows."""
-        source = CameraSource(target, privacy, self.limits, self.settings.analysis_fps, duration_s)
+        source = CameraSource(
+            target, privacy, self.limits, self.settings.analysis_fps, duration_s, progress
+        )
         return self.analyzer.analyze(
             source, gallery, privacy, progress, stop_on_resident=stop_early
         )

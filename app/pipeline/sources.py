@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import cv2
@@ -34,7 +35,11 @@ from app.errors import (
     UndecodableMedia,
     UnsupportedMedia,
 )
+from app.pipeline import jpeg
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+
+if TYPE_CHECKING:
+    from app.pipeline.analyze import Progress
 
 _FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
 _FILE_ONLY = "protocol_whitelist;file"
@@ -65,6 +70,7 @@ class MediaLimits:
     max_frame_pixels: int = 3840 * 2160
     max_video_seconds: float = 900.0
     max_video_frames: int = 54_000
+    max_decoded_pixels: int = 50_000_000_000  # frames x pixels decoded for one request
     open_timeout_ms: int = 10_000
     read_timeout_ms: int = 10_000
 
@@ -110,6 +116,34 @@ class FrameSource:
         raise NotImplementedError
 
 
+class DecodeBudget:
+    """What decoding one stream may spend: frames x pixels up to `max_decoded_pixels`, and a
+    `progress` call after every decoded frame (grabbed or analysed), which raises once the
+    request's deadline has passed, so no decode loop outlives its request by more than a frame."""
+
+    def __init__(self, limits: MediaLimits, progress: Progress | None) -> None:
+        self.limits, self.progress = limits, progress
+        self.pixels = 0
+
+    def check_expected(self, frames: int, width: int, height: int) -> None:
+        """Refuse up front a stream whose announced size is already over the budget."""
+        if frames * width * height > self.limits.max_decoded_pixels:
+            raise MediaTooLarge(
+                f"{frames} frames of {width}x{height} are over the decoding budget of "
+                f"{self.limits.max_decoded_pixels} pixels"
+            )
+
+    def spend(self, source: FrameSource, frame_pixels: int) -> None:
+        self.pixels += frame_pixels
+        if self.pixels > self.limits.max_decoded_pixels:
+            raise MediaTooLarge(
+                f"decoding stopped at {self.limits.max_decoded_pixels} pixels (frames x pixels), "
+                "the budget of one request"
+            )
+        if self.progress is not None:
+            self.progress(source.count_frames, source.expected_frames)
+
+
 class ImageSource(FrameSource):
     media_type = MediaType.IMAGE
 
@@ -135,7 +169,10 @@ def decode_image(path: Path, limits: MediaLimits) -> np.ndarray:
     except (OSError, SyntaxError, ValueError) as exc:
         raise UndecodableMedia("the image header cannot be read") from exc
     _check_resolution(width, height, limits)
-    frame = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    data = path.read_bytes()
+    if data.startswith(b"\xff\xd8"):
+        jpeg.check_scans(data)
+    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise UndecodableMedia("the image data cannot be decoded (corrupt or truncated)")
     return frame
@@ -150,24 +187,35 @@ class VideoFileSource(FrameSource):
     media_type = MediaType.VIDEO
 
     def __init__(
-        self, path: Path, privacy: PrivacyLevel, limits: MediaLimits, analysis_fps: float
+        self,
+        path: Path,
+        privacy: PrivacyLevel,
+        limits: MediaLimits,
+        analysis_fps: float,
+        progress: Progress | None = None,
     ) -> None:
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
         self.count_frames = 0
+        self._budget = DecodeBudget(limits, progress)
         self._cap = _open_capture(str(path), _FILE_ONLY, limits)
-        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        _check_resolution(width, height, limits)
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
-        frames = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        self.expected_frames = int(frames) if math.isfinite(frames) and frames > 0 else 0
-        if self.expected_frames / self.fps > limits.max_video_seconds:
+        try:
+            width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+            height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            _check_resolution(width, height, limits)
+            self._frame_pixels = width * height
+            fps = self._cap.get(cv2.CAP_PROP_FPS)
+            self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
+            frames = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+            self.expected_frames = int(frames) if math.isfinite(frames) and frames > 0 else 0
+            if self.expected_frames / self.fps > limits.max_video_seconds:
+                raise MediaTooLarge(
+                    f"video lasts {self.expected_frames / self.fps:.0f} s, "
+                    f"over the limit of {limits.max_video_seconds:.0f} s"
+                )
+            self._budget.check_expected(self.expected_frames, width, height)
+        except BaseException:
             self._cap.release()
-            raise MediaTooLarge(
-                f"video lasts {self.expected_frames / self.fps:.0f} s, "
-                f"over the limit of {limits.max_video_seconds:.0f} s"
-            )
+            raise
 
     def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
         cap, limits = self._cap, self.limits
@@ -186,6 +234,7 @@ class VideoFileSource(FrameSource):
                 if index >= limits.max_video_frames or index / self.fps > limits.max_video_seconds:
                     raise MediaTooLarge("video is longer than the configured limits")
                 self.count_frames = index + 1
+                self._budget.spend(self, self._frame_pixels)
                 if frame is not None:
                     _check_resolution(frame.shape[1], frame.shape[0], limits)
                     next_analysed += step
@@ -198,14 +247,19 @@ class VideoFileSource(FrameSource):
 
 
 def open_media(
-    path: Path, privacy: PrivacyLevel, limits: MediaLimits, analysis_fps: float
+    path: Path,
+    privacy: PrivacyLevel,
+    limits: MediaLimits,
+    analysis_fps: float,
+    progress: Progress | None = None,
 ) -> FrameSource:
-    """Open an uploaded file as an image or a video source, after sniffing its type."""
+    """Open an uploaded file as an image or a video source, after sniffing its type. `progress`
+    is called after every decoded video frame and may raise to stop decoding."""
     with open(path, "rb") as fh:
         head = fh.read(512)
     if sniff_media_type(head) is MediaType.IMAGE:
         return ImageSource(path, privacy, limits)
-    return VideoFileSource(path, privacy, limits, analysis_fps)
+    return VideoFileSource(path, privacy, limits, analysis_fps, progress)
 
 
 def _check_resolution(width: int, height: int, limits: MediaLimits) -> None:
@@ -325,12 +379,17 @@ class CameraSource(FrameSource):
         limits: MediaLimits,
         analysis_fps: float,
         duration_s: float,
+        progress: Progress | None = None,
     ) -> None:
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
         self.duration_s = duration_s
         self.count_frames = 0
         self.expected_frames = 0
+        self._budget = DecodeBudget(limits, progress)
         self._cap = _open_camera(target, limits)
+        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self._frame_pixels = max(width * height, 0)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
 
@@ -351,12 +410,14 @@ class CameraSource(FrameSource):
                     raise MediaTooLarge("the camera sent more frames than the configured limit")
                 index = self.count_frames
                 self.count_frames += 1
+                self._budget.spend(self, self._frame_pixels)
                 if time.monotonic() < next_analysed:
                     continue
                 ok, frame = cap.retrieve()
                 if not ok:
                     continue
                 _check_resolution(frame.shape[1], frame.shape[0], limits)
+                self._frame_pixels = frame.shape[0] * frame.shape[1]
                 next_analysed += interval
                 yield index, self.privacy.blur(frame)
         finally:

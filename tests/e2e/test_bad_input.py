@@ -10,7 +10,7 @@ import requests
 
 from tests.conftest import FACES
 from tests.e2e.server import MAX_CONTENT_LENGTH, free_port
-from tests.media import HLS_PLAYLIST, png_header, write_video
+from tests.media import HLS_PLAYLIST, many_frame_gif, many_scan_jpeg, png_header, write_video
 
 IDS = "a1/NSSD/r1"
 JPEG = (FACES / "img5.jpg").read_bytes()
@@ -62,6 +62,8 @@ TABLE = [
     ("hls-playlist-named-mp4", "POST", cd(), upload(HLS_PLAYLIST), 415, "unsupported_media"),
     ("truncated-mp4", "POST", cd(), truncated_mp4, 422, "undecodable_media"),
     ("absurd-resolution", "POST", cd(), upload(HUGE_PNG), 422, "media_too_large"),
+    ("jpeg-2000-scans", "POST", cd(), upload(many_scan_jpeg(2_000)), 422, "media_too_large"),
+    ("gif-20000-4k-frames", "POST", cd(), upload(many_frame_gif(20_000)), 422, "media_too_large"),
     *[
         (f"gallery={g}", "POST", cd(), [("path", g), ("file", PHOTO)], 404, "gallery_not_found")
         for g in OPAQUE_GALLERY_NAMES
