@@ -36,6 +36,7 @@ from app.errors import (
     UnsupportedMedia,
 )
 from app.pipeline import jpeg
+from app.pipeline.numerals import plain_decimal
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 
 if TYPE_CHECKING:
@@ -333,14 +334,14 @@ def resolve_cam_link(link: str, policy: CameraPolicy) -> CameraTarget:
     """Turn a request's `cam_link` into a CameraTarget, or refuse it with a typed error."""
     if link in policy.names:
         return _camera_target(policy.names[link], label=link, hosts=frozenset())
-    if link.isdigit() or "://" in link or ":" in link:
+    if plain_decimal(link) is not None or "://" in link or ":" in link:
         return _camera_target(link, label=None, hosts=policy.hosts)
     raise CameraNotFound(f"no camera is configured under the name {link[:40]!r}")
 
 
 def _camera_target(link: str, label: str | None, hosts: frozenset[str]) -> CameraTarget:
-    if link.isdigit():
-        index = int(link)
+    index = plain_decimal(link)
+    if index is not None:
         if index > _MAX_DEVICE_INDEX:
             raise CameraNotFound(f"device index {index} is out of range")
         return CameraTarget(index, None, label or str(index))

@@ -53,6 +53,16 @@ TABLE = [
         (f"privacy={p}", "POST", cd(privacy=p), upload(JPEG), 400, "invalid_privacy_parameter")
         for p in ("16", "-3", "abc", "3.5", "53")  # even, negative, not integer, above maximum
     ],
+    *[  # superscript two, full-width, Arabic-Indic and mathematical bold 17, a leading space
+        (f"privacy={p}", "POST", cd(privacy=p), upload(JPEG), 400, "invalid_privacy_parameter")
+        for p in (
+            "%C2%B2",
+            "%EF%BC%91%EF%BC%97",
+            "%D9%A1%D9%A7",
+            "%F0%9D%9F%8F%F0%9D%9F%95",
+            "%2017",
+        )
+    ],
     ("no-file", "POST", cd(), [("path", "database")], 400, "missing_file"),
     ("file-as-text-field", "POST", cd(), [("file", "hello")], 400, "missing_file"),
     ("two-files", "POST", cd(), [("file", PHOTO), ("file", PHOTO)], 400, "too_many_files"),
@@ -107,6 +117,7 @@ TABLE = [
     ("cam-pipe", "POST", cam("pipe:0"), None, 400, "invalid_cam_link"),
     ("cam-no-host", "POST", cam("http:///x"), None, 400, "invalid_cam_link"),
     ("cam-unknown-name", "POST", cam("garage"), None, 404, "camera_not_found"),
+    ("cam-superscript-index", "POST", cam("%C2%B2"), None, 404, "camera_not_found"),
     ("cam-host-not-allowed", "POST", cam("rtsp://10.1.2.3/s"), None, 403, "camera_host_forbidden"),
     ("cam-unreachable-host", "POST", cam(CLOSED_PORT_URL), None, 502, "camera_unavailable"),
     ("cam-seed-device-0", "POST", cam("0"), [("path", "/app/database")], 502, "camera_unavailable"),

@@ -4,10 +4,16 @@ import pytest
 from PIL import Image
 
 from app.domain import MediaType
-from app.errors import AnalysisTimeout, AppError, MediaTooLarge, UnsupportedMedia
+from app.errors import AnalysisTimeout, AppError, CameraNotFound, MediaTooLarge, UnsupportedMedia
 from app.pipeline import jpeg
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.sources import MediaLimits, open_media, sniff_media_type
+from app.pipeline.sources import (
+    CameraPolicy,
+    MediaLimits,
+    open_media,
+    resolve_cam_link,
+    sniff_media_type,
+)
 from tests.media import hostile_files, many_frame_gif, many_scan_jpeg, write_video
 
 LIMITS = MediaLimits()
@@ -113,3 +119,18 @@ def test_decoding_stops_at_the_first_frame_after_progress_raises(tmp_path):
     with pytest.raises(AnalysisTimeout):
         list(source)
     assert calls == list(range(1, 8)) and source.count_frames == 7
+
+
+@pytest.mark.parametrize(
+    "link", ["\u00b2", "\uff11", "\u0661", "\U0001d7cf", " 1", "1 ", "+1", "01"]
+)
+def test_a_device_index_is_plain_ascii_digits(link):
+    with pytest.raises(CameraNotFound):
+        resolve_cam_link(link, CameraPolicy())
+
+
+def test_device_indexes_and_their_range():
+    assert resolve_cam_link("0", CameraPolicy()).device == 0
+    assert resolve_cam_link("63", CameraPolicy()).device == 63
+    with pytest.raises(CameraNotFound):
+        resolve_cam_link("64", CameraPolicy())
