@@ -37,6 +37,7 @@ from app.pipeline.gallery import GalleryFile, scan
 
 META_FILE = ".meta.json"
 MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 16  # objects and lists nested in metadata; deeper JSON costs recursion
 MAX_NAME = 64
 IMAGE_ID_LENGTH = 16
 # Letters (any script), digits, and inner spaces, `_`, `.`, `'`, `-`; starts and ends with a
@@ -85,10 +86,12 @@ def metadata(raw: object) -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidMetadata("metadata is not valid JSON") from exc
+        except (ValueError, RecursionError) as exc:
+            raise InvalidMetadata("metadata is not valid JSON (or is nested too deeply)") from exc
     if not isinstance(raw, dict):
         raise InvalidMetadata("metadata must be a JSON object")
+    if _nesting(raw) > MAX_METADATA_DEPTH:
+        raise InvalidMetadata(f"metadata nests objects and lists deeper than {MAX_METADATA_DEPTH}")
     if len(_encode(raw)) > MAX_METADATA_BYTES:
         raise MetadataTooLarge(f"metadata is larger than {MAX_METADATA_BYTES} bytes")
     return raw
@@ -96,6 +99,18 @@ def metadata(raw: object) -> dict[str, Any]:
 
 def image_id(sha256: str) -> str:
     return sha256[:IMAGE_ID_LENGTH]
+
+
+def _nesting(value: object) -> int:
+    """How deep objects and lists nest in `value`, measured without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _encode(meta: dict[str, Any]) -> bytes:
@@ -202,7 +217,7 @@ class ResidentDirectory:
         """Metadata of a resident; a hand-edited file that is not a JSON object reads as {}."""
         try:
             meta = json.loads((self.root / name / META_FILE).read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         return meta if isinstance(meta, dict) else {}
 

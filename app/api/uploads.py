@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flask import Request, current_app, request
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import BadRequest
 
 from app.api.errors import MissingFile, TooManyFiles
 from app.errors import GalleryNotFound
@@ -35,6 +36,16 @@ class UploadRequest(Request):
         )
         self.__dict__.setdefault("_spooled", []).append(stream)
         return stream
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """As Flask's, with JSON nested too deeply for the parser (a RecursionError, not a
+        ValueError) treated like any malformed JSON body."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as exc:
+            if silent:
+                return None
+            raise BadRequest("the JSON body is nested too deeply") from exc
 
     def close(self) -> None:
         try:

@@ -184,6 +184,15 @@ def bad(server) -> str:
 
 
 BIG = '{"x": "' + "y" * 5000 + '"}'
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def nested(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
 # id, method, route, keyword arguments, status, code
 TABLE = [
     ("name-dotdot", "POST", "/residents", {"data": {"name": "../x"}}, 400, "invalid_resident_name"),
@@ -213,6 +222,17 @@ TABLE = [
         413,
         "metadata_too_large",
     ),
+    *[
+        (
+            f"meta-depth-{depth}",
+            "POST",
+            "/residents",
+            {"data": {"name": "Z", "metadata": nested(depth)}},
+            400,
+            "invalid_metadata",
+        )
+        for depth in (17, 990, 5000)
+    ],
     ("no-image", "POST", "/residents", {"data": {"name": "Z"}}, 400, "missing_file"),
     (
         "too-many",
@@ -281,6 +301,22 @@ TABLE = [
         "invalid_parameter",
     ),
     ("patch-not-json", "PATCH", "/residents/Bob", {"data": "name=x"}, 400, "invalid_parameter"),
+    (
+        "patch-meta-depth-100000",
+        "PATCH",
+        "/residents/Bob",
+        {"data": nested(100_000), "headers": JSON},
+        400,
+        "invalid_parameter",
+    ),
+    (
+        "patch-meta-depth-200",
+        "PATCH",
+        "/residents/Bob",
+        {"data": '{"metadata": ' + nested(200) + "}", "headers": JSON},
+        400,
+        "invalid_metadata",
+    ),
     ("since-word", "GET", "/resident-changes", {"since": "soon"}, 400, "invalid_parameter"),
     ("since-negative", "GET", "/resident-changes", {"since": "-1"}, 400, "invalid_parameter"),
 ]
