@@ -44,6 +44,12 @@ class GalleryNotFound(AppError):
     code = "gallery_not_found"
 
 
+class GalleryUnreadable(AppError):
+    """The resident directory itself cannot be listed (permissions, I/O error)."""
+
+    code = "gallery_unreadable"
+
+
 class ModelUnavailable(AppError):
     """A configured model cannot run here (weights missing, backend not installed)."""
 

@@ -52,6 +52,7 @@ STATUS: dict[str, int] = {
     "busy": 503,
     "not_ready": 503,
     "model_unavailable": 503,
+    "gallery_unreadable": 503,
     "camera_timeout": 504,
     "analysis_timeout": 504,
     "image_url_timeout": 504,

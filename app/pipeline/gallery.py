@@ -21,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from app.errors import GalleryUnreadable
 from app.pipeline.matching import GalleryIndex
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
@@ -62,37 +63,56 @@ class RefreshReport:
     skipped: tuple[Skipped, ...]
 
 
-def scan(root: Path) -> list[GalleryFile]:
+def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
     """Photos of the directory, sorted; hidden files and links leaving the root are ignored.
 
     A file or folder that disappears while it is being read (a resident renamed or deleted
-    meanwhile) is simply not part of this scan.
+    meanwhile) is simply not part of this scan. One that cannot be read (permissions, I/O error)
+    is left out too, and reported in `skipped` when a list is given, so one bad photo never stops
+    a gallery. Only an unreadable root raises (GalleryUnreadable).
     """
     root = root.resolve()
+    report = skipped if skipped is not None else []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise GalleryUnreadable(
+            f"resident directory {root.name!r} cannot be read: {exc.strerror or exc}"
+        ) from exc
     found: list[tuple[str, Path]] = []
-    for entry in sorted(root.iterdir()):
+    for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            try:
-                photos = sorted(entry.iterdir())
-            except FileNotFoundError:
+        try:
+            if not entry.is_dir():
+                found.append((entry.stem, entry))
                 continue
-            found += [(entry.name, p) for p in photos if not p.name.startswith(".")]
-        else:
-            found.append((entry.stem, entry))
+            photos = sorted(entry.iterdir())
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            report.append(Skipped(entry.name, entry.name, _unreadable("folder", exc)))
+            continue
+        found += [(entry.name, p) for p in photos if not p.name.startswith(".")]
     files = []
     for resident, path in found:
-        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-            continue
-        if not path.resolve().is_relative_to(root):
-            continue
         try:
+            if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(root):
+                continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except FileNotFoundError:
             continue
+        except OSError as exc:
+            report.append(Skipped(resident, str(path.relative_to(root)), _unreadable("photo", exc)))
+            continue
         files.append(GalleryFile(resident, path, digest))
     return files
+
+
+def _unreadable(what: str, exc: OSError) -> str:
+    return f"unreadable {what}: {exc.strerror or type(exc).__name__}"
 
 
 Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per model id
@@ -122,7 +142,8 @@ class Gallery:
 
     def refresh(self) -> RefreshReport:
         with self._lock:
-            files = scan(self.root)
+            unreadable: list[Skipped] = []
+            files = scan(self.root, unreadable)
             known = {m: self._cache.load(self.key, m) for m in self._model_ids}
             embedded = 0
             for f in files:
@@ -141,7 +162,7 @@ class Gallery:
                     if usable
                     else np.zeros((0, 0), np.float32),
                 )
-            skipped = tuple(
+            skipped = tuple(unreadable) + tuple(
                 Skipped(f.resident, str(f.path.relative_to(self.root)), e.reason or "unusable")
                 for f in files
                 if (e := known[self._model_ids[0]][f.sha256]).vector is None

@@ -1,8 +1,11 @@
 import hashlib
 import shutil
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from app.errors import GalleryUnreadable
 from app.pipeline.gallery import Enrollment, Gallery
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
@@ -91,3 +94,39 @@ def test_one_index_per_model_id(tmp_path):
     assert gallery.index_for("model-x").vectors[0, 2] == 0
     assert gallery.index_for("model-x-loose").vectors[0, 2] == 1
     assert gallery.index is gallery.index_for("model-x")
+
+
+def test_unreadable_photos_and_folders_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    """Tests run as root, for whom chmod 000 changes nothing: the OS's refusal is simulated."""
+    root, _cache, _enroll, gallery = setup(tmp_path)
+    (root / "Cid").mkdir()
+    (root / "Cid" / "c.jpg").write_bytes(b"cccc")
+    read_bytes, iterdir = Path.read_bytes, Path.iterdir
+
+    def refuse(path, real):
+        if path.name in {"a.jpg", "Cid"}:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", lambda p: refuse(p, read_bytes))
+    monkeypatch.setattr(Path, "iterdir", lambda p: refuse(p, iterdir))
+    report = gallery.refresh()
+    assert gallery.index.names == ("Ann", "Ben")
+    assert {(s.resident, s.file, s.reason) for s in report.skipped} == {
+        ("Ann", "Ann/a.jpg", "unreadable photo: Permission denied"),
+        ("Cid", "Cid", "unreadable folder: Permission denied"),
+    }
+
+
+def test_an_unreadable_gallery_root_is_a_typed_error(tmp_path, monkeypatch):
+    root, _cache, _enroll, gallery = setup(tmp_path)
+    iterdir = Path.iterdir
+
+    def refuse(path):
+        if path == root:
+            raise PermissionError(13, "Permission denied", str(path))
+        return iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(GalleryUnreadable, match="cannot be read: Permission denied"):
+        gallery.refresh()
