@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     host: str = Field(
         "127.0.0.1", description="Address `python -m app serve` listens on (`0.0.0.0` in Docker)."
     )
+    http_connection_limit: int = Field(
+        500,
+        ge=10,
+        description="Open HTTP connections `serve` keeps at once (waitress's `connection_limit`); "
+        "more wait in the listen backlog. Keep it under the open-file limit (`ulimit -n`).",
+    )
+    http_channel_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="An HTTP connection idle this many seconds is closed (waitress's "
+        "`channel_timeout`; checked every quarter of it).",
+    )
+    http_read_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="A client must send a whole request (headers and body) within this many "
+        "seconds of its first byte, or its connection is closed: slow clients cannot hold "
+        "connections (a 200 MiB upload needs about 14 Mbit/s).",
+    )
     api_key: SecretStr | None = Field(
         None,
         description="When set, every route but `/health` needs header `X-API-Key` with this value.",

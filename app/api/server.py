@@ -2,8 +2,13 @@
 
 Start-up order: bind the port and serve (health says 503 `loading`), then build the models and the
 default gallery in the main thread, then mark the app ready and start the buses (outbox senders,
-DHT requests); they are stopped after the HTTP server on SIGTERM. A model that cannot be loaded
-(e.g. VGG-Face without its weights) ends the process with status 2 and the reason on stderr.
+DHT requests); they are stopped after the HTTP server on SIGTERM. Anything that stops start-up
+(a model that cannot be loaded, e.g. VGG-Face without its weights; an unreadable DATABASE_DIR; an
+unwritable STATE_DIR) ends the process with status 2 and one line on stderr saying why.
+
+Connections: waitress holds at most HTTP_CONNECTION_LIMIT of them; one idle for
+HTTP_CHANNEL_TIMEOUT_S, or still sending its request HTTP_READ_TIMEOUT_S after its first byte, is
+closed (app/api/connections.py), so slow clients cannot starve `/health` and normal requests.
 """
 
 from __future__ import annotations
@@ -11,13 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from types import FrameType
 
+from flask import Flask
 from waitress import create_server
+from waitress.server import BaseWSGIServer
 
 from app.api import create_app
+from app.api.auth import expected_key
+from app.api.connections import guarded_channel
 from app.api.runtime import runtime_of
 from app.config import Settings
 from app.errors import AppError
@@ -32,15 +42,11 @@ SPARE_THREADS = 2  # HTTP threads beyond workers + queue, so /health answers whe
 def serve(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's messages name camera URLs
-    app = create_app(settings)
-    server = create_server(
-        app,
-        host=settings.host,
-        port=settings.port,
-        threads=settings.workers + settings.analysis_queue + SPARE_THREADS,
-        max_request_body_size=settings.max_content_length + BODY_OVERHEAD,
-        clear_untrusted_proxy_headers=True,
-    )
+    try:
+        app = create_app(settings)
+        server = _http_server(app, settings)
+    except (OSError, sqlite3.Error) as exc:
+        return _cannot_start(exc)
     http = threading.Thread(target=server.run, name="http", daemon=True)
     http.start()
     log.info("listening on %s:%d; loading models", settings.host, settings.port)
@@ -48,9 +54,8 @@ def serve(settings: Settings) -> int:
     try:
         services = Services.build(settings)
         gallery = services.gallery(settings.database_dir)
-    except AppError as exc:
-        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
-        return 2
+    except (AppError, OSError, sqlite3.Error) as exc:
+        return _cannot_start(exc)
     for skipped in gallery.report.skipped:
         log.warning("default gallery: skipped a photo of %s: %s", skipped.resident, skipped.reason)
     runtime_of(app).ready(services)
@@ -64,6 +69,36 @@ def serve(settings: Settings) -> int:
         server.close()
         services.stop_bus()
     return 0
+
+
+def _http_server(app: Flask, settings: Settings) -> BaseWSGIServer:
+    server = create_server(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.workers + settings.analysis_queue + SPARE_THREADS,
+        max_request_body_size=settings.max_content_length + BODY_OVERHEAD,
+        clear_untrusted_proxy_headers=True,
+        connection_limit=settings.http_connection_limit,
+        channel_timeout=settings.http_channel_timeout_s,
+        cleanup_interval=max(1, int(settings.http_channel_timeout_s // 4)),
+    )
+    server.channel_class = guarded_channel(  # type: ignore[union-attr]
+        expected_key(settings.api_key), settings.http_read_timeout_s
+    )
+    return server
+
+
+def _cannot_start(exc: Exception) -> int:
+    """One line on stderr and status 2, as for any start-up failure; never a traceback."""
+    if isinstance(exc, AppError):
+        reason = f"[{exc.code}]: {exc.message}"
+    elif isinstance(exc, OSError):
+        reason = f"[startup]: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    else:
+        reason = f"[startup]: {exc}"
+    print(f"error {reason}", file=sys.stderr)
+    return 2
 
 
 def _exit(signum: int, frame: FrameType | None) -> None:
