@@ -7,6 +7,7 @@ also sent as header `X-Request-Id`.
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 
@@ -56,6 +57,7 @@ STATUS: dict[str, int] = {
     "camera_timeout": 504,
     "analysis_timeout": 504,
     "image_url_timeout": 504,
+    "insufficient_storage": 507,
 }
 RETRY_AFTER_S: dict[str, int] = {"busy": 5, "not_ready": 10}
 _HTTP_CODES = {
@@ -110,6 +112,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            # free the space this request's uploads took first, so that its audit row fits
+            discard = getattr(request, "discard_uploads", None)
+            if discard is not None:
+                discard()
+            log.error("disk full while handling %s", request.endpoint)
+            return error_response("insufficient_storage", "no space left to store the upload")
         log.exception("unexpected error in %s", request.endpoint)
         return error_response("internal_error", "internal error; see the server log")
 

@@ -51,7 +51,7 @@ def document(settings: Settings, version: str) -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": _responses([*analysis_errors, 415, 422]),
+                    "responses": _responses([*analysis_errors, 415, 422, 507]),
                 }
             },
             "/cam_face_recognition/{cam_link}/{privacy_parameter}/{requestor_id}/{requestor_type}"
@@ -402,7 +402,7 @@ def _images_form(with_name: bool) -> dict[str, Any]:
 def _resident_paths() -> dict[str, Any]:
     gallery, name = _gallery_query(), _name()
     common = [400, 401, 404, 500, 503]
-    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504]
+    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504, 507]
     return {
         "/residents": {
             "get": {
@@ -519,7 +519,7 @@ def _resident_paths() -> dict[str, Any]:
 
 def _face_paths(settings: Settings) -> dict[str, Any]:
     privacy = _tail(settings)[0]
-    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, *_URL_ERRORS])
+    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, 507, *_URL_ERRORS])
     one_image = _multipart({"file": _IMAGE_PART, "image_url": _IMAGE_URL}, [])
     return {
         "/faces/detect/{privacy_parameter}": {
