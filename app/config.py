@@ -129,7 +129,8 @@ class Settings(BaseSettings):
     camera_hosts: list[str] = Field(
         default_factory=list,
         description='Hosts a camera URL may name, JSON: `["10.0.0.5", "cam.local"]`; '
-        "empty = any host. Named cameras are trusted.",
+        "empty = any host. Named cameras are trusted. Redirects are never followed, so a camera "
+        "cannot send FFmpeg to another host (docs/security.md).",
     )
     audit_retention_days: int = Field(
         30, ge=1, description="Audit records older than this many days are deleted."

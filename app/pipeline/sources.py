@@ -38,6 +38,7 @@ from app.errors import (
 from app.pipeline import jpeg
 from app.pipeline.numerals import plain_decimal
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.rtsp_relay import RtspRelay
 
 if TYPE_CHECKING:
     from app.pipeline.analyze import Progress
@@ -387,7 +388,7 @@ class CameraSource(FrameSource):
         self.count_frames = 0
         self.expected_frames = 0
         self._budget = DecodeBudget(limits, progress)
-        self._cap = _open_camera(target, limits)
+        self._cap, self._relay = _open_camera(target, limits)
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         self._frame_pixels = max(width * height, 0)
@@ -423,31 +424,46 @@ class CameraSource(FrameSource):
                 yield index, self.privacy.blur(frame)
         finally:
             cap.release()
+            if self._relay is not None:
+                self._relay.close()
             elapsed = time.monotonic() - start
             if self.count_frames > 1 and elapsed > 0:
                 self.fps = self.count_frames / elapsed
 
 
-def _open_camera(target: CameraTarget, limits: MediaLimits) -> cv2.VideoCapture:
+def _open_camera(
+    target: CameraTarget, limits: MediaLimits
+) -> tuple[cv2.VideoCapture, RtspRelay | None]:
     """Open a device through the OS's capture backend, a URL through FFmpeg restricted to the
-    protocols of its scheme and to live demuxers; 502 when refused, 504 when it never answers."""
+    protocols of its scheme and to live demuxers, never following a redirect: `max_redirects` 0
+    for HTTP, a relay refusing `3xx` answers for RTSP (rtsp_relay.py). 502 when refused or
+    redirected, 504 when it never answers. A relay is returned to be closed after the watch."""
     if target.device is not None:
         cap = cv2.VideoCapture(target.device)
         if not cap.isOpened():
             cap.release()
             raise CameraUnavailable(f"camera device {target.device} cannot be opened")
-        return cap
+        return cap, None
     assert target.url is not None
-    protocols = _CAMERA_SCHEMES[urlsplit(target.url).scheme.lower()]
-    options = f"protocol_whitelist;{protocols}|format_whitelist;{_CAMERA_FORMATS}"
+    scheme = urlsplit(target.url).scheme.lower()
+    options = f"protocol_whitelist;{_CAMERA_SCHEMES[scheme]}|format_whitelist;{_CAMERA_FORMATS}"
+    url, relay = target.url, None
+    if scheme in ("rtsp", "rtsps"):
+        relay = RtspRelay(target.url, limits.open_timeout_ms / 1000)
+        url, options = relay.url, options + "|rtsp_transport;tcp"
+    else:
+        options += "|max_redirects;0"
     started = time.monotonic()
     try:
-        return _open_capture(target.url, options, limits)
+        return _open_capture(url, options, limits), relay
     except UndecodableMedia as exc:
+        if relay is not None:
+            relay.close()
         if (time.monotonic() - started) * 1000 >= limits.open_timeout_ms * 0.9:
             raise CameraTimeout(
                 f"camera {target.label} did not answer within {limits.open_timeout_ms} ms"
             ) from exc
         raise CameraUnavailable(
-            f"camera {target.label} cannot be opened (unreachable, refused or not a video stream)"
+            f"camera {target.label} cannot be opened (unreachable, refused, redirected or not a "
+            "video stream)"
         ) from exc
