@@ -3,9 +3,12 @@
 Security (DESIGN §7): the container type is sniffed from the first bytes and only known image and
 video signatures are accepted (an HLS playlist or any text file is refused before FFmpeg sees it);
 videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts and FFmpeg
-restricted to the `file` protocol; resolution, duration and frame count are capped. Camera links
+restricted to the `file` protocol; resolution, duration and frame count are capped. Decoding has a
+budget: progressive JPEGs of many scans are refused before decoding (jpeg.py), frames x pixels are
+capped per request, and the request's deadline is checked after every decoded frame. Camera links
 are a device index, a configured name or an rtsp/rtsps/http/https URL; FFmpeg may then use only the
-protocols of that scheme and live demuxers (no playlists), and a watch lasts a bounded time.
+protocols of that scheme and live demuxers (no playlists), never follows a redirect, and a watch
+lasts a bounded time.
 """
 
 from __future__ import annotations
