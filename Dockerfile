@@ -22,7 +22,10 @@ RUN pip install .
 # fails the build, rather than a request, if anything would need a download.
 RUN STATE_DIR=/tmp/models-check python -m app models setup && rm -rf /tmp/models-check
 
-RUN useradd --system --user-group --home-dir /app --no-create-home app \
+# The service runs as APP_UID, which should own the mounted ./database on the host (residents are
+# enrolled and deleted there): `docker-compose build --build-arg APP_UID=$(id -u)`.
+ARG APP_UID=1000
+RUN useradd --uid "$APP_UID" --user-group --home-dir /app --no-create-home app \
     && mkdir -p /app/state && chown app:app /app/state
 COPY --chown=app:app database ./database
 USER app

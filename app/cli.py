@@ -1,4 +1,5 @@
-"""Command line: `python -m app serve | recognize | models ...`. A thin shell over `services`."""
+"""Command line: `python -m app serve | recognize | models | residents | config`. A thin shell
+over `services`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+# Quiet native libraries, as the service is: set before anything imports them. (FFmpeg's messages
+# would also name camera URLs.)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-from app.config import Settings
+from pydantic import ValidationError
+
+from app.config import Settings, markdown, problems
 from app.domain import AnalysisResult
-from app.errors import AppError, EnrollmentRejected
+from app.errors import AppError, GalleryNotFound
 from app.pipeline.analyze import Progress
 from app.pipeline.quality import Rejection
 from app.sifis import RequestIds, result_value
@@ -27,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except AppError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # of Settings: the environment or `.env`
+        print(f"error [invalid_settings]: {problems(exc)}", file=sys.stderr)
         return 2
 
 
@@ -41,7 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recognize", help="recognise residents in videos or images")
     rec.add_argument("files", nargs="+", type=Path, metavar="FILE")
     rec.add_argument("--db", type=Path, help="resident directory (default: DATABASE_DIR)")
-    rec.add_argument("--privacy", default="0", help="privacy parameter (0/1 or odd kernel >= 3)")
+    rec.add_argument(
+        "--privacy",
+        default="0",
+        help="privacy parameter: 0 or 1 = no blur, or an odd Gaussian kernel size >= 3 "
+        "(default: %(default)s, no blur)",
+    )
     rec.add_argument("--json", action="store_true", help="one JSON value object per line")
     rec.add_argument("--every-frame", action="store_true", help="analyse every video frame")
     rec.set_defaults(run=_recognize)
@@ -80,7 +95,24 @@ def _parser() -> argparse.ArgumentParser:
     ):
         action.add_argument("--db", type=Path, help=db_help)
         action.set_defaults(run=run)
+
+    config = sub.add_parser("config", help="the settings in effect, or their documentation")
+    config.add_argument(
+        "--markdown", action="store_true", help="print docs/configuration.md (every setting)"
+    )
+    config.set_defaults(run=_config)
     return parser
+
+
+def _resident_directory(given: Path | None, settings: Settings) -> Path:
+    """The resident directory a command names: `--db`, else DATABASE_DIR (either must exist),
+    else the state copy of the samples (made by Services.build)."""
+    directory = given or settings.database_dir
+    if directory is None:
+        return settings.residents_dir
+    if not directory.is_dir():
+        raise GalleryNotFound(f"resident directory {directory.resolve()} does not exist")
+    return directory
 
 
 def _build(settings: Settings):  # -> Services; imported late so `--help` stays fast
@@ -99,16 +131,17 @@ def _recognize(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.every_frame:
         settings.analysis_fps = 0
-    services = _build(settings)
-    privacy = services.privacy(args.privacy)
-    gallery = services.gallery(args.db or settings.database_dir)
+    directory = _resident_directory(args.db, settings)
+    recognition = _build(settings).recognition
+    privacy = recognition.privacy(args.privacy)
+    gallery = recognition.gallery(directory)
     for skipped in gallery.report.skipped:
         print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
     failures = 0
     for path in args.files:
         try:
             with _progress_bar(path.name) as progress:
-                result = services.recognize_file(path, privacy, gallery, progress)
+                result = recognition.recognize_file(path, privacy, gallery, progress)
         except (AppError, OSError) as exc:
             failures += 1
             code = getattr(exc, "code", "unreadable_file")
@@ -166,8 +199,7 @@ def _progress_bar(label: str) -> Iterator[Progress | None]:
 
 def _models_setup(args: argparse.Namespace) -> int:
     settings = Settings()
-    services = _build(settings)
-    a = services.analyzer
+    a = _build(settings).recognition.analyzer
     print(f"ready: detector {a.detector.name}, recognizer {a.embedder.name}")
     print(f"weights folder: {settings.weights_home.resolve()}")
     return 0
@@ -197,7 +229,8 @@ def _models_fetch(args: argparse.Namespace) -> int:
 
 def _residents(args: argparse.Namespace):  # -> ResidentManager
     settings = Settings()
-    return _build(settings).residents(args.db or settings.database_dir)
+    directory = _resident_directory(args.db, settings)
+    return _build(settings).residents.of(directory)
 
 
 def _residents_list(args: argparse.Namespace) -> int:
@@ -208,7 +241,8 @@ def _residents_list(args: argparse.Namespace) -> int:
 
 
 def _residents_add(args: argparse.Namespace) -> int:
-    from app import residents
+    from app.residents.directory import metadata
+    from app.residents.manager import EnrollmentRejected
 
     manager = _residents(args)
     known = {r.name for r in manager.list()}
@@ -219,7 +253,7 @@ def _residents_add(args: argparse.Namespace) -> int:
         if args.name in known:
             report = manager.add_images(args.name, args.images)
         else:
-            meta = None if args.metadata is None else residents.metadata(args.metadata)
+            meta = None if args.metadata is None else metadata(args.metadata)
             report = manager.enroll(args.name, args.images, meta)
     except EnrollmentRejected as exc:
         _print_rejections(args.images, exc.rejections)
@@ -247,6 +281,16 @@ def _residents_remove(args: argparse.Namespace) -> int:
         f"{report.name}: removed {report.images} image(s), {report.embeddings} embedding(s)"
         + (" and metadata" if report.metadata else "")
     )
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(markdown(), end="")
+        return 0
+    for name, value in Settings():
+        shown = "(set)" if "secret" in type(value).__name__.lower() else value
+        print(f"{name.upper()}={'' if shown is None else shown}")
     return 0
 
 

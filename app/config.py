@@ -1,26 +1,34 @@
 """One Settings object, read from the environment (and an optional `.env` file).
 
-Every field is documented here and in README's configuration table; the names in capitals are the
-environment variables.
+Every field is documented here; docs/configuration.md is generated from these descriptions
+(`python -m app config --markdown`), and a test fails when it drifts. The names in capitals are
+the environment variables. An unknown name in `.env`, or settings that contradict each other,
+stop the service at start-up with a one-line reason.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SAMPLE_DIR = Path("database")  # the bundled sample residents, in the working directory
 
 
 class Settings(BaseSettings):
     """Runtime configuration. Environment variable names are the field names in capitals."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="forbid")
 
     port: int = Field(8090, description="HTTP port of `python -m app serve`.")
-    database_dir: Path = Field(
-        Path("database"), description="Default resident directory (`<Name>.jpg`, `<Name>/*.jpg`)."
+    database_dir: Path | None = Field(
+        None,
+        description="Default resident directory (`<Name>.jpg`, `<Name>/*.jpg`); unset = "
+        "`<STATE_DIR>/database`, a copy of the bundled samples (`database/`) made on first run, "
+        "so that enrolling never changes the checked-out files.",
     )
     state_dir: Path = Field(
         Path("state"),
@@ -224,6 +232,21 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Wall-clock limit of fetching one image URL, in seconds."
     )
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.dht_subscribe and not self.dht_url:
+            raise ValueError("DHT_SUBSCRIBE needs DHT_URL, the DHT websocket to take requests from")
+        if self.camera_seconds > self.camera_max_seconds:
+            raise ValueError("CAMERA_SECONDS must not be longer than CAMERA_MAX_SECONDS")
+        if self.media_dir is not None and not self.dht_subscribe:
+            raise ValueError("MEDIA_DIR is only used with DHT_SUBSCRIBE=true")
+        return self
+
+    @property
+    def residents_dir(self) -> Path:
+        """The default gallery: DATABASE_DIR, else the state copy of the samples."""
+        return self.database_dir or self.state_dir / "database"
+
     @property
     def weights_home(self) -> Path:
         """DEEPFACE_HOME: DeepFace reads weights from `<this>/.deepface/weights`."""
@@ -244,3 +267,47 @@ class Settings(BaseSettings):
         """One analysis already keeps more than one core busy (OpenCV's detector runs in
         parallel): on 2 cores, 2 workers gave less throughput than 1 (bench/http_latency.py)."""
         return self.analysis_workers or max(1, (os.cpu_count() or 1) // 2)
+
+
+def problems(error: ValidationError) -> str:
+    """A ValidationError of Settings as one line: `NAME: what is wrong; ...`."""
+    parts = []
+    for e in error.errors():
+        name = ".".join(str(p) for p in e["loc"]).upper()
+        message = "unknown setting" if e["type"] == "extra_forbidden" else e["msg"]
+        parts.append(f"{name}: {message}" if name else message.removeprefix("Value error, "))
+    return "; ".join(parts)
+
+
+def markdown() -> str:
+    """docs/configuration.md: every setting, its default and its description."""
+    rows = [
+        f"| `{name.upper()}` | {_default(field.default, field.default_factory)} | "
+        f"{field.description} |"
+        for name, field in Settings.model_fields.items()
+    ]
+    return f"{_INTRO}\n| Variable | Default | Meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+
+
+_INTRO = """# Configuration
+
+<!-- Generated from the field descriptions in app/config.py by
+     `python -m app config --markdown > docs/configuration.md`;
+     tests/unit/test_docs.py fails when this file drifts from them. -->
+
+Every setting is an environment variable (or a line `NAME=value` in a `.env` file in the
+working directory). Lists and mappings are JSON. An unknown name in `.env`, or settings that
+contradict each other (`DHT_SUBSCRIBE` without `DHT_URL`, say), stop every command at start-up
+with a one-line reason and exit status 2.
+"""
+
+
+def _default(default: Any, factory: Any) -> str:
+    value = factory() if factory is not None else default
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, dict | list):
+        return f"`{value!r}`".replace("'", '"')
+    return f"`{value}`"

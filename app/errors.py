@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from app.pipeline.quality import Rejection
-
 
 class AppError(Exception):
     """Base class: `code` is stable and machine-readable, `message` is for people."""
@@ -140,16 +135,6 @@ class ImageNotFound(AppError):
     """No image of that ID belongs to the resident."""
 
     code = "image_not_found"
-
-
-class EnrollmentRejected(AppError):
-    """Every image of an enrollment was refused by the quality gate; `rejections` say why."""
-
-    code = "enrollment_rejected"
-
-    def __init__(self, message: str, rejections: tuple[Rejection, ...]) -> None:
-        super().__init__(message)
-        self.rejections = rejections
 
 
 class NoFaceFound(AppError):

@@ -1,16 +1,24 @@
-"""SIFIS-Home message shapes (DESIGN §3): the `value` object and its envelope."""
+"""The SIFIS-Home message format, in one place: topic names, request IDs, the `value` objects of
+results, errors and progress reports, and the `RequestPostTopicUUID` envelope (docs/bus.md).
+
+The HTTP reply, the DHT posts and the MQTT `results` topic all carry these values unchanged.
+"""
 
 from __future__ import annotations
 
 import re
 import socket
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict
 
-from app.domain import AnalysisResult
+from app.domain import AnalysisResult, MediaType
 
+REQUEST_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition"  # a file in MEDIA_DIR
+CAM_REQUEST_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_CAM"  # a camera
 RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Results"
+FRAME_RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Frame_Results"  # progress
 RESULTS_UUID = "Face_Recognition_Results"
+RESULTS_DESCRIPTION = "Face Recognition Results"
 _ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
 
 
@@ -26,15 +34,61 @@ class RequestIds:
     request_id: str | None = None
 
 
-def result_value(
-    result: AnalysisResult, *, file_name: str, ids: RequestIds, analysis_id: str
-) -> dict[str, Any]:
-    """The SIFIS `value` object: names, frame numbers, counts and times; no paths, no pixels."""
+class _Header(TypedDict):
+    """The fields every value starts with: who asked, and which analysis answers."""
+
+    description: str
+    requestor_id: str | None
+    requestor_type: str | None
+    request_id: str | None
+    analyzer_id: str
+    analysis_id: str
+
+
+class ResultValue(_Header):
+    """A finished analysis: names, frame numbers, counts and times; no paths, no pixels."""
+
+    Type: str
+    file_name: str
+    Privacy_Parameter: int
+    Labels: dict[str, str]
+    count_frames: int
+    analysed_frames: int
+    residents: list[dict[str, Any]]
+    unknown_faces: int
+    model: dict[str, Any] | None
+
+
+class ErrorValue(_Header):
+    """A request that could not be analysed, answered rather than left waiting."""
+
+    Type: str | None
+    file_name: str | None
+    error: dict[str, str]
+
+
+class ProgressValue(_Header):
+    file_name: str
+    frames_done: int
+    frames_total: int
+
+
+def _header(ids: RequestIds, analysis_id: str, description: str) -> _Header:
     return {
-        "description": "Face Recognition Results",
-        **asdict(ids),
+        "description": description,
+        "requestor_id": ids.requestor_id,
+        "requestor_type": ids.requestor_type,
+        "request_id": ids.request_id,
         "analyzer_id": socket.gethostname(),
         "analysis_id": analysis_id,
+    }
+
+
+def result_value(
+    result: AnalysisResult, *, file_name: str, ids: RequestIds, analysis_id: str
+) -> ResultValue:
+    return {
+        **_header(ids, analysis_id, RESULTS_DESCRIPTION),
         "Type": result.media_type.value,
         "file_name": file_name,
         "Privacy_Parameter": result.privacy_parameter,
@@ -47,10 +101,42 @@ def result_value(
     }
 
 
-def envelope(value: dict[str, Any], topic_uuid: str = RESULTS_UUID) -> dict[str, Any]:
+def error_value(
+    ids: RequestIds,
+    analysis_id: str,
+    kind: MediaType | None,
+    file_name: str | None,
+    code: str,
+    message: str,
+) -> ErrorValue:
+    return {
+        **_header(ids, analysis_id, RESULTS_DESCRIPTION),
+        "Type": kind.value if kind else None,
+        "file_name": file_name,
+        "error": {"code": code, "message": message},
+    }
+
+
+def progress_value(
+    ids: RequestIds, analysis_id: str, file_name: str, done: int, total: int
+) -> ProgressValue:
+    return {
+        **_header(ids, analysis_id, "Face Recognition Progress"),
+        "file_name": file_name,
+        "frames_done": done,
+        "frames_total": total,
+    }
+
+
+def envelope(
+    value: ResultValue | ErrorValue | ProgressValue,
+    topic_uuid: str = RESULTS_UUID,
+    topic_name: str = RESULTS_TOPIC,
+) -> dict[str, Any]:
+    """The DHT's `RequestPostTopicUUID` frame (serde's externally tagged enum)."""
     return {
         "RequestPostTopicUUID": {
-            "topic_name": RESULTS_TOPIC,
+            "topic_name": topic_name,
             "topic_uuid": topic_uuid,
             "value": value,
         }

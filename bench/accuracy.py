@@ -11,8 +11,8 @@ Protocols (k = Gaussian kernel applied to the <= 640 px photo, as the service do
   people, unblurred (as enrolled residents are); probes = every other photo blurred with k;
   people 11-13 are never enrolled and must never be accepted. rank-1 = nearest resident is right;
   identified = right and within the threshold; false accepts = strangers accepted as anyone.
-- baseline, side by side: DESIGN §2's simple pipeline (same detector and landmarks, the dlib
-  default chip padding 0.25, fixed threshold 0.6) on the same blurred pairs.
+- baseline, side by side: the simple pipeline of docs/recognition.md (same detector and
+  landmarks, the dlib default chip padding 0.25, fixed threshold 0.6) on the same blurred pairs.
 Calibration picks, per k and mode, the threshold with the best accuracy whose false-accept rate
 stays within a budget, on clean-vs-blurred pairs (`gallery`) and blurred-vs-blurred pairs (`pair`).
 The budget is 0.5 % everywhere except `pair` beyond k = 25, where it is 3 %: recognition never
@@ -41,14 +41,14 @@ FACES = Path(__file__).resolve().parent.parent / "tests" / "data" / "faces"
 KERNELS = (0, 9, 17, 25, 35, 51)
 STRICT_FAR, HEAVY_BLUR_PAIR_FAR, HEAVY_BLUR = 0.005, 0.03, 25
 ENROLLED_PEOPLE = 10
-BASELINE = ChipProfile("baseline/pad0.25", 0.25), 0.6  # DESIGN §2's simple pipeline
+BASELINE = ChipProfile("baseline/pad0.25", 0.25), 0.6  # the simple pipeline of docs/recognition.md
 
 
 def embed_all(
     services: Services, files: list[str], kernel: int, profile: ChipProfile
 ) -> dict[str, np.ndarray | None]:
     """Largest face of each photo after blurring with `kernel`; None when no face is found."""
-    analyzer = services.analyzer
+    analyzer = services.recognition.analyzer
     out: dict[str, np.ndarray | None] = {}
     for name in files:
         frame = PrivacyLevel(kernel).blur(cv2.imread(str(FACES / name)))
@@ -109,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
 
     services = Services.build(Settings())
-    analyzer = services.analyzer
+    analyzer = services.recognition.analyzer
     metric, model = analyzer.embedder.metric, analyzer.embedder.name
     with open(FACES / "pairs.csv") as fh:
         pairs = [(r["file_a"], r["file_b"], r["decision"] == "same") for r in csv.DictReader(fh)]

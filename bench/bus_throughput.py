@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.bus import Bus, build_bus
 from app.bus.events import ResultEvent
-from app.bus.fanout import Bus, build_bus
 from app.config import Settings
-from app.store.db import Database
+from app.services import Stores
 from tests.bus.broker import Mosquitto, Subscriber
 from tests.bus.dht_server import DhtServer
 from tests.bus.wait import until
@@ -43,7 +43,7 @@ def value(request_id: str) -> dict:
 
 def make_bus(folder: Path, **bus: str) -> Bus:
     settings = Settings(state_dir=folder, outbox_max_messages=1_000_000, **bus)
-    return build_bus(settings, Database(settings.state_db))
+    return build_bus(settings, Stores.open(settings).outbox)
 
 
 def measure(

@@ -95,3 +95,27 @@ def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[
                 )
             )
     return scene
+
+
+def sample_scene(faces: Path, fps: float = 10.0) -> list[Appearance]:
+    """README's "try it" video (6 s): Alice (img4) in the first 2.5 s, Bob (img59) in the last
+    2.5 s, a stranger (img29) throughout; none of these photos is in `database/`."""
+    s = int(fps)
+    return [
+        Appearance(faces / "img4.jpg", 0, 25 * s // 10, 200, (20, 40), (60, 60)),
+        Appearance(faces / "img59.jpg", 35 * s // 10, 6 * s, 200, (220, 100), (180, 120)),
+        Appearance(faces / "img29.jpg", 0, 6 * s, 200, (420, 40), (400, 80)),
+    ]
+
+
+def main() -> None:
+    """`python -m bench.synth_video [OUT.mp4]`: write the sample video (default `sample.mp4`)."""
+    import sys
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "sample.mp4")
+    faces = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
+    print(write_video(out, sample_scene(faces), 60, 10.0))
+
+
+if __name__ == "__main__":
+    main()

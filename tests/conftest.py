@@ -41,12 +41,12 @@ def settings(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def services(settings):
+def recognition(settings):
     from app.services import Services
 
-    return Services.build(settings)
+    return Services.build(settings).recognition
 
 
 @pytest.fixture(scope="session")
-def gallery(services, settings):
-    return services.gallery(settings.database_dir)
+def gallery(recognition, settings):
+    return recognition.gallery(settings.database_dir)

@@ -1,27 +1,27 @@
 """The Flask shell: `create_app(settings, services)`, one blueprint per resource.
 
-The views only validate, call `services` and shape replies; models are never built here. Without
-`services` the app starts in the loading state (`/health` answers 503, analysis routes 503
-`not_ready`) until `runtime_of(app).ready(services)` is called, which is how `serve` lets the
-port open before the models are loaded.
+The views only validate, call the use cases `services` built and shape replies; models are never
+built here. Without `services` the app starts in the loading state (`/health` answers 503,
+analysis routes 503 `not_ready`) until `runtime_of(app).ready(services)` is called, which is how
+`serve` lets the port open before the models are loaded. `stores` (else opened here) are those the
+services will use: requests are audited from the first one.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from app.api import auth, camera, check_directory, errors, faces, ops, residents
-from app.api.analysis import register_audit
+from app.api import audit, auth, camera, check_directory, errors, faces, ops, residents
 from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
 from app.config import Settings
-from app.services import Services
-from app.store.audit import AuditLog
-from app.store.db import Database
+from app.services import Services, Stores
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Flask:
+def create_app(
+    settings: Settings, services: Services | None = None, stores: Stores | None = None
+) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.request_class = UploadRequest
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the SIFIS field order
@@ -30,16 +30,14 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_content_length, **{UPLOAD_DIR_KEY: settings.upload_dir}
     )
+    stores = services.stores if services else stores or Stores.open(settings)
     runtime = Runtime(
-        settings,
-        AnalysisPool(settings.workers, settings.analysis_queue),
-        AuditLog(Database(settings.state_db), settings.audit_retention_days),
-        services,
+        settings, AnalysisPool(settings.workers, settings.analysis_queue), stores.audit, services
     )
     install(app, runtime)
-    register_audit(app)  # first: it times and records requests that auth then refuses
     auth.register(app, settings.api_key)
     errors.register(app)
+    audit.register(app)
     for module in (check_directory, camera, ops, residents, faces):
         app.register_blueprint(module.bp)
     return app

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from app.analyses import FileMedia
 from app.api import params
-from app.api.analysis import ROUTE_TAIL, reply, run, select_gallery, start_analysis
+from app.api.analysis import ROUTE_TAIL, analyse
+from app.api.audit import audited
 from app.api.uploads import media_upload
+from app.store.audit import AuditTrail
 
 bp = Blueprint("check_directory", __name__)
 
 
 @bp.post(f"/check_directory/<file_name>/{ROUTE_TAIL}")
-def check_directory(
-    file_name: str, privacy_parameter: str, requestor_id: str, requestor_type: str, request_id: str
-) -> Response:
-    services, ids, privacy = start_analysis(
-        privacy_parameter, requestor_id, requestor_type, request_id
-    )
-    label = params.file_name(file_name)
-    directory = select_gallery(services)
-    upload = media_upload()
-    result = run(
-        lambda progress: services.recognize_file(
-            upload, privacy, services.gallery(directory), progress
-        ),
-        ids,
-        label,
-    )
-    return reply(result, label, ids)
+@audited
+def check_directory(trail: AuditTrail, file_name: str, **tail: str) -> Response:
+    def media() -> FileMedia:
+        return FileMedia(label=params.file_name(file_name), path=media_upload())
+
+    return analyse(trail, media, **tail)

@@ -11,8 +11,8 @@ import errno
 import logging
 import uuid
 
-from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException, NotFound
 
 from app.api.params import valid_id
 from app.errors import AppError
@@ -51,6 +51,7 @@ STATUS: dict[str, int] = {
     "camera_unavailable": 502,
     "image_url_unavailable": 502,
     "busy": 503,
+    "gallery_read_only": 503,
     "not_ready": 503,
     "model_unavailable": 503,
     "gallery_unreadable": 503,
@@ -88,13 +89,45 @@ def request_id() -> str:
     return g.request_id
 
 
+def error_code(exc: Exception) -> str:
+    """The stable code of any exception a view may raise."""
+    if isinstance(exc, AppError):
+        return exc.code
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        return _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    if _disk_full(exc):
+        return "insufficient_storage"
+    return "internal_error"
+
+
+def _disk_full(exc: Exception) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
 def error_response(code: str, message: str) -> Response:
-    g.error_code = code  # read by the audit hook
     response = jsonify({"error": {"code": code, "message": message, "request_id": request_id()}})
     response.status_code = STATUS.get(code, 500)
     if code in RETRY_AFTER_S:
         response.headers["Retry-After"] = str(RETRY_AFTER_S[code])
     return response
+
+
+def _route_shapes() -> str | None:
+    """For a path that matches no route: the routes that start like it (a segment missing or one
+    too many), so that the caller sees the expected shape."""
+    if request.url_rule is not None:
+        return None
+    first = request.path.strip("/").split("/")[0]
+    shapes = sorted(
+        f"{method} {rule.rule}"
+        for rule in current_app.url_map.iter_rules()
+        if rule.rule.strip("/").split("/")[0] == first
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+    )
+    if not shapes:
+        return None
+    return "no route matches this path; expected " + " or ".join(shapes)
 
 
 def register(app: Flask) -> None:
@@ -104,15 +137,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        code = _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
-        response = error_response(code, exc.description or exc.name)
-        response.status_code = status
+        message = _route_shapes() if isinstance(exc, NotFound) else None
+        response = error_response(error_code(exc), message or exc.description or exc.name)
+        response.status_code = exc.code or 500
         return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        if _disk_full(exc):
             # free the space this request's uploads took first, so that its audit row fits
             discard = getattr(request, "discard_uploads", None)
             if discard is not None:

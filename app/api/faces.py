@@ -10,31 +10,36 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, jsonify
 
+from app.api.audit import audited
 from app.api.inputs import compute, gallery_dir, images
 from app.api.runtime import runtime
 from app.domain import Box
+from app.store.audit import AuditTrail
 
 if TYPE_CHECKING:
     from app.pipeline.privacy import PrivacyLevel
-    from app.services import Services
+    from app.recognition import Recognition
 
 bp = Blueprint("faces", __name__)
 
 
-def _start(privacy_parameter: str) -> tuple[Services, PrivacyLevel]:
-    services = runtime().services
-    return services, services.privacy(privacy_parameter)
+def _start(trail: AuditTrail, privacy_parameter: str) -> tuple[Recognition, PrivacyLevel]:
+    recognition = runtime().services.recognition
+    privacy = recognition.privacy(privacy_parameter)
+    trail.privacy_parameter = privacy.kernel
+    return recognition, privacy
 
 
 @bp.post("/faces/detect/<privacy_parameter>")
-def detect(privacy_parameter: str) -> Response:
-    services, privacy = _start(privacy_parameter)
+@audited
+def detect(trail: AuditTrail, privacy_parameter: str) -> Response:
+    recognition, privacy = _start(trail, privacy_parameter)
     with images("file", "image_url", 1) as (path,):
-        faces = compute(lambda: services.detect_faces(path, privacy))
+        faces = compute(lambda: recognition.detect_faces(path, privacy))
     return jsonify(
         {
             "privacy_parameter": privacy.kernel,
-            "detector": services.analyzer.detector.name,
+            "detector": recognition.analyzer.detector.name,
             "faces": [
                 {
                     "box": box(f.box),
@@ -48,11 +53,14 @@ def detect(privacy_parameter: str) -> Response:
 
 
 @bp.post("/faces/identify/<privacy_parameter>")
-def identify(privacy_parameter: str) -> Response:
-    services, privacy = _start(privacy_parameter)
-    directory = gallery_dir(services)
+@audited
+def identify(trail: AuditTrail, privacy_parameter: str) -> Response:
+    recognition, privacy = _start(trail, privacy_parameter)
+    directory = gallery_dir(recognition, trail)
     with images("file", "image_url", 1) as (path,):
-        found = compute(lambda: services.identify_faces(path, privacy, services.gallery(directory)))
+        found = compute(
+            lambda: recognition.identify_faces(path, privacy, recognition.gallery(directory))
+        )
     return jsonify(
         {
             "privacy_parameter": privacy.kernel,
@@ -66,20 +74,21 @@ def identify(privacy_parameter: str) -> Response:
                 for f in found
             ],
             "unknown_faces": sum(1 for f in found if f.match.name is None),
-            "model": asdict(services.analyzer.model_info(privacy)),
+            "model": asdict(recognition.analyzer.model_info(privacy)),
         }
     )
 
 
 @bp.post("/faces/verify/<privacy_parameter>")
-def verify(privacy_parameter: str) -> Response:
-    services, privacy = _start(privacy_parameter)
+@audited
+def verify(trail: AuditTrail, privacy_parameter: str) -> Response:
+    recognition, privacy = _start(trail, privacy_parameter)
     with (
         images("file1", "image_url1", 1) as (first,),
         images("file2", "image_url2", 1) as (second,),
     ):
-        result = compute(lambda: services.verify_faces(first, second, privacy))
-    analyzer = services.analyzer
+        result = compute(lambda: recognition.verify_faces(first, second, privacy))
+    analyzer = recognition.analyzer
     return jsonify(
         {
             "privacy_parameter": privacy.kernel,

@@ -16,16 +16,21 @@ from app import image_urls
 from app.api.errors import MissingFile, TooManyFiles
 from app.api.runtime import runtime
 from app.api.uploads import UPLOAD_DIR_KEY, gallery_name
-from app.services import Services
+from app.recognition import Recognition, gallery_label
+from app.store.audit import AuditTrail
 
 T = TypeVar("T")
 
 
-def gallery_dir(services: Services) -> Path:
+def gallery_dir(recognition: Recognition, trail: AuditTrail) -> Path:
     """The resident directory named by `path` (query string, form field or file part), resolved
     by allowlist exactly as for /check_directory."""
     name = request.args.get("path")
-    return services.resolve_gallery(gallery_name() if name is None else name)
+    if name is None:
+        name = gallery_name()
+    directory = recognition.resolve_gallery(name)
+    trail.gallery = gallery_label(name)
+    return directory
 
 
 @contextmanager

@@ -23,7 +23,7 @@ def health() -> Response:
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_S["not_ready"])
         return response
-    analyzer = loaded.analyzer
+    analyzer = loaded.recognition.analyzer
     return jsonify(
         {
             "status": "ready",

@@ -2,20 +2,20 @@
 
 Analyses are CPU-bound, so at most `workers` run at once (one per core by default) and at most
 `queue` more wait; a request beyond that is refused at once with ServiceBusy (503 + Retry-After)
-rather than piling up. A job gets a `progress` callback, which the analyser calls after each frame:
-it raises AnalysisTimeout once the job's deadline has passed or its request has given up, so an
-abandoned analysis stops at the next frame instead of running on.
+rather than piling up. A job gets a `progress` callback (app/analyses.py's `watchdog`), which the
+analyser calls after each frame: it raises once the job's deadline has passed or its request has
+given up, so an abandoned analysis stops at the next frame instead of running on.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, TypeVar
 
+from app.analyses import watchdog
 from app.errors import AnalysisTimeout, ServiceBusy
 
 if TYPE_CHECKING:
@@ -34,14 +34,8 @@ class AnalysisPool:
         """Run `job(progress)` on a worker and wait for its result (or its exception)."""
         if not self._slots.acquire(blocking=False):
             raise ServiceBusy("all analysis workers are busy and the queue is full; retry later")
-        deadline = time.monotonic() + timeout_s
         abandoned = threading.Event()
-
-        def progress(done: int, total: int) -> None:
-            if abandoned.is_set() or time.monotonic() > deadline:
-                raise AnalysisTimeout(f"the analysis took longer than {timeout_s:g} s")
-
-        future: Future[T] = self._executor.submit(_start, job, progress)
+        future: Future[T] = self._executor.submit(_start, job, watchdog(timeout_s, abandoned))
         future.add_done_callback(lambda _: self._slots.release())
         try:
             return future.result(timeout=timeout_s + GRACE_S)

@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from app import residents
+from app.api.audit import audited
 from app.api.errors import error_response
 from app.api.inputs import compute, gallery_dir, images
 from app.api.runtime import runtime
-from app.errors import EnrollmentRejected, InvalidMetadata, InvalidParameter
-from app.resident_manager import EnrollmentReport, ResidentManager, ResidentView
+from app.errors import InvalidMetadata, InvalidParameter
+from app.residents import directory as residents
+from app.residents.manager import (
+    EnrollmentRejected,
+    EnrollmentReport,
+    ResidentManager,
+    ResidentView,
+)
+from app.store.audit import AuditTrail
 
 if TYPE_CHECKING:
     from app.pipeline.quality import Rejection
@@ -26,19 +33,21 @@ bp = Blueprint("residents", __name__)
 MAX_IMAGES = 10  # images per enrollment request (each costs ~0.5 s of CPU)
 
 
-def _manager() -> ResidentManager:
+def _manager(trail: AuditTrail) -> ResidentManager:
     services = runtime().services
-    return services.residents(gallery_dir(services))
+    return services.residents.of(gallery_dir(services.recognition, trail))
 
 
 @bp.get("/residents")
-def list_residents() -> Response:
-    return jsonify({"residents": [view(r) for r in _manager().list()]})
+@audited
+def list_residents(trail: AuditTrail) -> Response:
+    return jsonify({"residents": [view(r) for r in _manager(trail).list()]})
 
 
 @bp.post("/residents")
-def enroll() -> Response:
-    manager = _manager()
+@audited
+def enroll(trail: AuditTrail) -> Response:
+    manager = _manager(trail)
     name = residents.new_name(request.form.get("name"))
     raw = request.form.get("metadata")
     meta = None if raw is None else residents.metadata(raw)
@@ -48,12 +57,14 @@ def enroll() -> Response:
 
 
 @bp.get("/residents/<name>")
-def get_resident(name: str) -> Response:
-    return jsonify(view(_manager().get(name)))
+@audited
+def get_resident(trail: AuditTrail, name: str) -> Response:
+    return jsonify(view(_manager(trail).get(name)))
 
 
 @bp.patch("/residents/<name>")
-def update_resident(name: str) -> Response:
+@audited
+def update_resident(trail: AuditTrail, name: str) -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body or set(body) - {"name", "metadata"}:
         raise InvalidParameter("send a JSON object with `name` and/or `metadata`")
@@ -63,36 +74,40 @@ def update_resident(name: str) -> Response:
         if not isinstance(body["metadata"], dict):
             raise InvalidMetadata("metadata must be a JSON object")
         meta = residents.metadata(body["metadata"])
-    return jsonify(view(_manager().update(name, new, meta)))
+    return jsonify(view(_manager(trail).update(name, new, meta)))
 
 
 @bp.delete("/residents/<name>")
-def delete_resident(name: str) -> Response:
-    manager = _manager()
+@audited
+def delete_resident(trail: AuditTrail, name: str) -> Response:
+    manager = _manager(trail)
     report = compute(lambda: manager.delete(name))
     removed = {"images": report.images, "metadata": report.metadata}
     return jsonify({"name": report.name, "removed": {**removed, "embeddings": report.embeddings}})
 
 
 @bp.post("/residents/<name>/images")
-def add_images(name: str) -> Response:
-    manager = _manager()
+@audited
+def add_images(trail: AuditTrail, name: str) -> Response:
+    manager = _manager(trail)
     with images("file", "image_url", MAX_IMAGES) as paths:
         report = compute(lambda: manager.add_images(name, paths))
     return _created(report)
 
 
 @bp.delete("/residents/<name>/images/<image_id>")
-def remove_image(name: str, image_id: str) -> Response:
-    manager = _manager()
+@audited
+def remove_image(trail: AuditTrail, name: str, image_id: str) -> Response:
+    manager = _manager(trail)
     embeddings = compute(lambda: manager.remove_image(name, image_id))
     return jsonify({"name": name, "image": image_id, "removed": {"embeddings": embeddings}})
 
 
 @bp.get("/resident-changes")
-def changes() -> Response:
+@audited
+def changes(trail: AuditTrail) -> Response:
     since = _since(request.args.get("since"))
-    changeset, views = _manager().changes(since)
+    changeset, views = _manager(trail).changes(since)
     return jsonify(
         {
             "since": since,

@@ -1,10 +1,11 @@
 """`python -m app serve`: the app under waitress, the port open while models load.
 
-Start-up order: bind the port and serve (health says 503 `loading`), then build the models and the
-default gallery in the main thread, then mark the app ready and start the buses (outbox senders,
-DHT requests); they are stopped after the HTTP server on SIGTERM. Anything that stops start-up
-(a model that cannot be loaded, e.g. VGG-Face without its weights; an unreadable DATABASE_DIR; an
-unwritable STATE_DIR) ends the process with status 2 and one line on stderr saying why.
+Start-up order: lock STATE_DIR (one process per folder), bind the port and serve (health says 503
+`loading`), then build the models and the default gallery in the main thread, then mark the app
+ready and start the buses (outbox senders, DHT requests); they are stopped after the HTTP server on
+SIGTERM. Anything that stops start-up (a busy STATE_DIR or port, an unwritable STATE_DIR, an
+unreadable DATABASE_DIR, a model that cannot be loaded, e.g. VGG-Face without its weights) ends the
+process with status 2 and a one-line reason on stderr, never a traceback.
 
 Connections: waitress holds at most HTTP_CONNECTION_LIMIT of them; one idle for
 HTTP_CHANNEL_TIMEOUT_S, or still sending its request HTTP_READ_TIMEOUT_S after its first byte, is
@@ -31,7 +32,8 @@ from app.api.connections import guarded_channel
 from app.api.runtime import runtime_of
 from app.config import Settings
 from app.errors import AppError
-from app.services import Services
+from app.services import Services, Stores
+from app.store.lock import lock_state_dir
 
 log = logging.getLogger("app.serve")
 
@@ -43,17 +45,27 @@ def serve(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's messages name camera URLs
     try:
-        app = create_app(settings)
-        server = _http_server(app, settings)
-    except (OSError, sqlite3.Error) as exc:
+        lock_state_dir(settings.state_dir)  # before create_app clears the uploads of a killed one
+        stores = Stores.open(settings)
+        app = create_app(settings, stores=stores)
+    except (AppError, OSError, sqlite3.Error) as exc:
         return _cannot_start(exc)
+    try:
+        server = _http_server(app, settings)
+    except OSError as exc:
+        print(
+            f"error [port_unavailable]: cannot listen on {settings.host}:{settings.port}: "
+            f"{exc.strerror or exc} (set PORT or HOST)",
+            file=sys.stderr,
+        )
+        return 2
     http = threading.Thread(target=server.run, name="http", daemon=True)
     http.start()
     log.info("listening on %s:%d; loading models", settings.host, settings.port)
     signal.signal(signal.SIGTERM, _exit)
     try:
-        services = Services.build(settings)
-        gallery = services.gallery(settings.database_dir)
+        services = Services.build(settings, stores)
+        gallery = services.recognition.gallery(settings.residents_dir)
     except (AppError, OSError, sqlite3.Error) as exc:
         return _cannot_start(exc)
     for skipped in gallery.report.skipped:

@@ -1,7 +1,7 @@
 """SIFIS-Home DHT client: one websocket, kept open by a reader thread that reconnects with backoff.
 
 The DHT never acknowledges a post, but it sends every `Persistent` message to every client, the
-poster included (DESIGN §4). A post therefore counts as accepted once its own echo has come back;
+poster included (docs/bus.md). A post therefore counts as accepted once its own echo has come back;
 until then the outbox keeps it. The reader also hands every `Persistent` message to the listeners
 (bus-driven requests), and keeps reading even with none, because the DHT disconnects a client that
 falls more than 64 messages behind.

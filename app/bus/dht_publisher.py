@@ -1,4 +1,4 @@
-"""Results on the SIFIS-Home DHT: `RequestPostTopicUUID` frames (DESIGN §3-4)."""
+"""Results on the SIFIS-Home DHT: `RequestPostTopicUUID` frames (docs/bus.md)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from typing import Any
 
 from app.bus.dht import DhtClient
 from app.bus.events import Event, ResultEvent
-from app.sifis import envelope
+from app.sifis import FRAME_RESULTS_TOPIC, RESULTS_TOPIC, envelope
 from app.store.outbox import Message
-
-FRAME_RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Frame_Results"
 
 
 class DhtPublisher:
@@ -21,15 +19,8 @@ class DhtPublisher:
 
     def render(self, event: Event) -> list[Message]:
         if isinstance(event, ResultEvent):
-            frame = envelope(event.value, self._uuid)
-            return [Message(frame["RequestPostTopicUUID"]["topic_name"], _dumps(frame))]
-        frame = {
-            "RequestPostTopicUUID": {
-                "topic_name": FRAME_RESULTS_TOPIC,
-                "topic_uuid": self._uuid,
-                "value": event.value,
-            }
-        }
+            return [Message(RESULTS_TOPIC, _dumps(envelope(event.value, self._uuid)))]
+        frame = envelope(event.value, self._uuid, FRAME_RESULTS_TOPIC)
         key = f"progress:{event.value['analysis_id']}"
         return [Message(FRAME_RESULTS_TOPIC, _dumps(frame), coalesce_key=key)]
 

@@ -34,6 +34,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from app.bus.events import Event, ResultEvent
 from app.bus.publisher import BusMisconfigured, BusUnavailable
+from app.domain import MediaType
 from app.store.outbox import Message
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class MqttPublisher:
         if not isinstance(event, ResultEvent):
             return []  # progress goes to the DHT only
         value = event.value
-        camera = value.get("file_name") if value.get("Type") == "cam_link" else FILES_SOURCE
+        camera = value.get("file_name") if value.get("Type") == MediaType.CAMERA else FILES_SOURCE
         messages = [
             Message(
                 f"{self.prefix}/tracked_object_update",

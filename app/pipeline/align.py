@@ -1,7 +1,7 @@
 """Landmark alignment: dlib's 5-point shape predictor, then a rotated, scaled face chip.
 
-Alignment is what keeps recognition alive under blur (DESIGN §2): the chip puts eyes and nose at
-fixed positions, so the embedding compares faces rather than poses and crops.
+Alignment is what keeps recognition alive under blur (docs/recognition.md): the chip puts eyes
+and nose at fixed positions, so the embedding compares faces rather than poses and crops.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Resident directory -> GalleryIndex, with embeddings cached by file content hash and model id.
 
 Layout: `<root>/<Name>.jpg` (one photo) and `<root>/<Name>/<any>.jpg` (several photos). Enrollment
-photos are not blurred (blurring the gallery to match probes made matching worse, DESIGN §2). A
-photo with no face or several faces is skipped with a reason. `refresh()` rescans: unchanged files
-are answered from the cache, new or changed ones are embedded, and cache rows of files that are gone
-are deleted, so a removed resident leaves no embedding behind.
+photos are not blurred (blurring the gallery to match probes made matching worse, see
+docs/recognition.md). A photo with no face or several faces is skipped with a reason. `refresh()`
+rescans: unchanged files are answered from the cache, new or changed ones are embedded, and cache
+rows of files that are gone are deleted, so a removed resident leaves no embedding behind.
 
 A gallery keeps one index per chip profile (`model_id`) of the embedder, since probes at different
 privacy levels are cut differently and must be compared with enrollment chips cut the same way.

@@ -33,8 +33,8 @@ class PrivacyLevel:
         value = plain_decimal(str(raw))
         if value is None:
             raise InvalidPrivacyParameter(
-                "privacy_parameter must be a non-negative integer in ASCII digits, "
-                f"got {str(raw)[:20]!r}"
+                "privacy_parameter must be a non-negative integer in ASCII digits without "
+                f"leading zeros, got {str(raw)[:20]!r}"
             )
         if value > maximum:
             raise InvalidPrivacyParameter(

@@ -93,7 +93,8 @@ def sharpness(frame: BlurredFrame, box: Box) -> float:
 
 def prepare(path: Path, limits: MediaLimits, max_side: int) -> tuple[bytes, BlurredFrame]:
     """The normalised JPEG of an uploaded image and its decoded frame (privacy 0: enrollment
-    photos are not blurred, DESIGN §2). Raises AppError for anything that is not a usable image."""
+    photos are not blurred, docs/recognition.md). Raises AppError for anything that is not a
+    usable image."""
     require_image(path)
     jpeg = normalise(decode_image(path, limits), max_side)
     frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)

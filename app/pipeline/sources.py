@@ -1,6 +1,6 @@
 """Frame sources: uploaded images and videos, and live cameras, decoded and blurred at the door.
 
-Security (DESIGN §7): the container type is sniffed from the first bytes and only known image and
+Security (docs/security.md): container type is sniffed from the first bytes and only known image and
 video signatures are accepted (an HLS playlist or any text file is refused before FFmpeg sees it);
 videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts and FFmpeg
 restricted to the `file` protocol; resolution, duration and frame count are capped. Decoding has a

@@ -1,6 +1,6 @@
 """Temporal aggregation: faces tracked across analysed frames, identities confirmed by votes.
 
-Rules (documented in README):
+Rules (documented in docs/recognition.md):
 - A detection joins the track whose last box overlaps it most (IoU >= 0.3) if that track was seen
   within the last `max_gap` analysed frames; otherwise it starts a new track.
 - Each embedded observation of a track votes for the resident it matched (or for nobody). A track

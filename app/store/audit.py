@@ -1,18 +1,23 @@
-"""The audit log: one row per analysis request, kept for a retention period (DESIGN §6).
+"""The audit log: one row per analysis request, kept for a retention period (docs/security.md).
 
 A row says who asked (requestor and request IDs), what kind of media, which privacy parameter and
 gallery name, the outcome (`ok` or an error code), the residents named and how long it took. It
-never holds frames, crops, file names, paths or camera URLs.
+never holds frames, crops, file names, paths or camera URLs. A shell starts an `AuditTrail` per
+request, the use case fills in the facts as it learns them, and `finish` makes the one record.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.store.db import Database
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 128  # longest ID stored; longer ones are cut
 PURGE_INTERVAL_S = 3600.0
@@ -33,6 +38,38 @@ class AuditRecord:
     duration_ms: int
 
 
+@dataclass
+class AuditTrail:
+    """The facts of one request, filled in as they become known."""
+
+    route: str
+    requestor_id: str | None = None
+    requestor_type: str | None = None
+    request_id: str | None = None
+    kind: str | None = None
+    privacy_parameter: int | None = None
+    gallery: str | None = None
+    residents: tuple[str, ...] = ()
+    started: float = field(default_factory=time.monotonic)
+
+    def finish(self, outcome: str, status: int) -> AuditRecord:
+        """The record of the request: `outcome` is `ok` or an error code, `status` the HTTP
+        status (0 for a bus request)."""
+        return AuditRecord(
+            route=self.route,
+            requestor_id=self.requestor_id,
+            requestor_type=self.requestor_type,
+            request_id=self.request_id,
+            kind=self.kind,
+            privacy_parameter=self.privacy_parameter,
+            gallery=self.gallery,
+            outcome=outcome,
+            status=status,
+            residents=self.residents,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+        )
+
+
 class AuditLog:
     def __init__(
         self, db: Database, retention_days: int, clock: Callable[[], float] = time.time
@@ -42,7 +79,14 @@ class AuditLog:
         self._next_purge = 0.0
 
     def record(self, r: AuditRecord) -> None:
-        """Append a row, and delete expired rows at most once per PURGE_INTERVAL_S."""
+        """Append a row, and delete expired rows at most once per PURGE_INTERVAL_S. A row that
+        cannot be written is logged: it never fails the request it describes."""
+        try:
+            self._append(r)
+        except sqlite3.Error:
+            log.exception("audit record could not be written")
+
+    def _append(self, r: AuditRecord) -> None:
         now = self._clock()
         with self._db.connect() as conn:
             conn.execute(

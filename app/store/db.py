@@ -54,7 +54,7 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX outbox_destination ON outbox (destination, id)",
     "CREATE TABLE bus_requests (request_id TEXT PRIMARY KEY, received REAL NOT NULL)",
     "CREATE INDEX bus_requests_received ON bus_requests (received)",
-    # The residents change log (app/store/residents.py): last state seen, and what changed when.
+    # The residents change log (app/residents/changes.py): last state seen, and what changed when.
     """
     CREATE TABLE resident_state (
         gallery     TEXT NOT NULL,

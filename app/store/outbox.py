@@ -1,4 +1,4 @@
-"""The bus outbox: every message waits here, in order, until its bus has accepted it (DESIGN §4).
+"""The bus outbox: every message waits here, in order, until its bus has accepted it (docs/bus.md).
 
 Messages are grouped by destination (one per publisher: `dht`, `mqtt`), so a bus that is down
 never holds back another. Policy when full: a destination keeps at most `max_messages` pending

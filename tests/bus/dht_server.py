@@ -1,4 +1,4 @@
-"""A loopback SIFIS-Home DHT node for the tests, faithful to DESIGN §4.
+"""A loopback SIFIS-Home DHT node for the tests, faithful to docs/bus.md.
 
 One websocket endpoint, one JSON text frame per message. `RequestPostTopicUUID` stores the value
 (replacing the previous one of the same topic_name and topic_uuid) and sends `Persistent` to every

@@ -6,12 +6,11 @@ import json
 
 import websocket
 
-from app.bus.dht_publisher import FRAME_RESULTS_TOPIC
+from app.bus import Bus, build_bus
 from app.bus.events import ResultEvent
-from app.bus.fanout import Bus, build_bus
 from app.config import Settings
-from app.sifis import RESULTS_TOPIC, RequestIds
-from app.store.db import Database
+from app.services import Stores
+from app.sifis import FRAME_RESULTS_TOPIC, RESULTS_TOPIC, RequestIds
 from tests.bus.dht_server import DhtServer
 from tests.bus.wait import until
 from tests.e2e.server import free_port
@@ -19,7 +18,7 @@ from tests.e2e.server import free_port
 
 def make_bus(state_dir, dht_url: str) -> Bus:
     settings = Settings(state_dir=state_dir, dht_url=dht_url, bus_retry_max_s=0.5)
-    return build_bus(settings, Database(settings.state_db))
+    return build_bus(settings, Stores.open(settings).outbox)
 
 
 def value(request_id: str) -> dict:

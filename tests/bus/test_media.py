@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.bus.media import MediaNotFound, media_file
 from app.errors import InvalidParameter
+from app.media_dir import MediaNotFound, media_file
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
+from app.bus import Bus, build_bus
 from app.bus.events import ResultEvent
-from app.bus.fanout import Bus, build_bus
 from app.bus.mqtt import BrokerAddress
 from app.bus.publisher import BusMisconfigured
 from app.config import Settings
-from app.store.db import Database
+from app.services import Stores
 from tests.bus.broker import Subscriber
 from tests.bus.wait import until
 
@@ -38,7 +38,7 @@ def make_bus(tmp_path, url: str) -> Bus:
         cameras={"porch": "rtsp://10.0.0.5/stream"},
         bus_retry_max_s=1,
     )
-    return build_bus(settings, Database(settings.state_db))
+    return build_bus(settings, Stores.open(settings).outbox)
 
 
 @pytest.fixture

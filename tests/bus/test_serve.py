@@ -7,7 +7,7 @@ import json
 import shutil
 import sqlite3
 
-from app.bus.requests import FILE_TOPIC
+from app.sifis import REQUEST_TOPIC as REQUEST_TOPIC
 from app.sifis import RESULTS_TOPIC
 from tests.bus.broker import Subscriber
 from tests.bus.dht_server import DhtServer
@@ -66,12 +66,12 @@ def test_bus_driven_requests_are_analysed_once_and_confined_to_media_dir(tmp_pat
     }
     try:
         dht.wait_clients(1)
-        dht.inject(FILE_TOPIC, "Face_Recognition", request)
+        dht.inject(REQUEST_TOPIC, "Face_Recognition", request)
         result = dht.wait_post(result_for("bus-1"))["value"]
-        dht.inject(FILE_TOPIC, "Face_Recognition", request)  # re-delivered (a resync)
+        dht.inject(REQUEST_TOPIC, "Face_Recognition", request)  # re-delivered (a resync)
         for rid, name in (("bus-2", "../../etc/passwd"), ("bus-3", "../outside.jpg")):
             dht.inject(
-                FILE_TOPIC, "Face_Recognition", {**request, "request_id": rid, "file_name": name}
+                REQUEST_TOPIC, "Face_Recognition", {**request, "request_id": rid, "file_name": name}
             )
         errors = [dht.wait_post(result_for(rid))["value"] for rid in ("bus-2", "bus-3")]
     finally:

@@ -15,8 +15,8 @@ from tests.media import hostile_files
 STRANGERS = ["img29.jpg", "img30.jpg", "img34.jpg", "img35.jpg", "img38.jpg", "img3.jpg"]
 
 
-def recognize(services, gallery, path, kernel):
-    return services.recognize_file(path, services.privacy(kernel), gallery)
+def recognize(recognition, gallery, path, kernel):
+    return recognition.recognize_file(path, recognition.privacy(kernel), gallery)
 
 
 @pytest.mark.parametrize("kernel", [0, 17])
@@ -24,24 +24,24 @@ def recognize(services, gallery, path, kernel):
     "photo, resident", [("img4.jpg", "Alice"), ("img59.jpg", "Bob"), ("img28.jpg", "Carol")]
 )
 def test_residents_are_recognised_in_other_photos(
-    services, gallery, faces, photo, resident, kernel
+    recognition, gallery, faces, photo, resident, kernel
 ):
-    result = recognize(services, gallery, faces / photo, kernel)
+    result = recognize(recognition, gallery, faces / photo, kernel)
     assert [r.name for r in result.residents] == [resident]
     assert result.residents[0].confidence >= 50
     assert result.count_frames == result.analysed_frames == 1
 
 
 @pytest.mark.parametrize("kernel", [0, 17, 35])
-def test_strangers_are_never_reported_as_residents(services, gallery, faces, kernel):
+def test_strangers_are_never_reported_as_residents(recognition, gallery, faces, kernel):
     for photo in STRANGERS:
-        result = recognize(services, gallery, faces / photo, kernel)
+        result = recognize(recognition, gallery, faces / photo, kernel)
         assert result.residents == (), photo
         assert result.unknown_faces == 1, photo
 
 
-def test_same_and_different_people_by_distance(services, faces):
-    analyzer = services.analyzer
+def test_same_and_different_people_by_distance(recognition, faces):
+    analyzer = recognition.analyzer
     privacy = PrivacyLevel(9)
 
     def embed(photo):
@@ -54,17 +54,17 @@ def test_same_and_different_people_by_distance(services, faces):
     assert same < threshold < different
 
 
-def test_image_with_two_faces(services, gallery, faces):
-    result = recognize(services, gallery, faces / "couple.jpg", 9)
+def test_image_with_two_faces(recognition, gallery, faces):
+    result = recognize(recognition, gallery, faces / "couple.jpg", 9)
     frame = PrivacyLevel(9).blur(cv2.imread(str(faces / "couple.jpg")))
-    profile = services.analyzer.profile(PrivacyLevel(9))
-    assert len(services.analyzer.faces(frame, profile)) == 2
+    profile = recognition.analyzer.profile(PrivacyLevel(9))
+    assert len(recognition.analyzer.faces(frame, profile)) == 2
     assert [r.name for r in result.residents] == ["Alice"]
     assert result.unknown_faces == 1
     assert result.labels == {0: "Alice"}
 
 
-def test_video_reports_the_resident_only_in_their_span(services, gallery, faces, tmp_path):
+def test_video_reports_the_resident_only_in_their_span(recognition, gallery, faces, tmp_path):
     # Alice (a photo not in the gallery) is on screen for frames 30-69 of 100; a stranger
     # stays for the whole video.
     path = write_video(
@@ -75,7 +75,7 @@ def test_video_reports_the_resident_only_in_their_span(services, gallery, faces,
         ],
         frames=100,
     )
-    result = recognize(services, gallery, path, 9)
+    result = recognize(recognition, gallery, path, 9)
     assert result.count_frames == 100 and result.analysed_frames == 20  # 5 of 25 fps
     (alice,) = result.residents
     assert alice.name == "Alice"
@@ -87,18 +87,18 @@ def test_video_reports_the_resident_only_in_their_span(services, gallery, faces,
     assert all(30 <= f <= 69 for f in result.labels)
 
 
-def test_hostile_files_are_refused_cleanly(services, gallery, faces, tmp_path):
+def test_hostile_files_are_refused_cleanly(recognition, gallery, faces, tmp_path):
     for expected, path in hostile_files(tmp_path, faces).items():
         with pytest.raises(AppError) as err:
-            recognize(services, gallery, path, 17)
+            recognize(recognition, gallery, path, 17)
         assert f"{err.value.code}:{path.name}" == expected
     # and the service still works afterwards
-    assert recognize(services, gallery, faces / "img4.jpg", 17).residents[0].name == "Alice"
+    assert recognize(recognition, gallery, faces / "img4.jpg", 17).residents[0].name == "Alice"
 
 
-def test_no_stage_accepts_an_unblurred_frame(services, faces):
+def test_no_stage_accepts_an_unblurred_frame(recognition, faces):
     raw = cv2.imread(str(faces / "img1.jpg"))
-    analyzer = services.analyzer
+    analyzer = recognition.analyzer
     profile = analyzer.profile(PrivacyLevel(0))
     box = HaarDetector(36).detect(PrivacyLevel(0).blur(raw.copy()))[0]
     for call in (
@@ -112,14 +112,14 @@ def test_no_stage_accepts_an_unblurred_frame(services, faces):
             call()
 
 
-def test_enrollment_skips_photos_without_exactly_one_face(services, faces, tmp_path):
+def test_enrollment_skips_photos_without_exactly_one_face(recognition, faces, tmp_path):
     root = tmp_path / "db"
     root.mkdir()
     shutil.copy(faces / "img4.jpg", root / "Alice.jpg")
     shutil.copy(faces / "couple.jpg", root / "Pair.jpg")
     blank = np.full((200, 200, 3), 128, np.uint8)
     cv2.imwrite(str(root / "Nobody.png"), blank)
-    gallery = services.gallery(root)
+    gallery = recognition.gallery(root)
     reasons = {s.resident: s.reason for s in gallery.report.skipped}
     assert reasons == {
         "Nobody": "no face found",
@@ -127,4 +127,4 @@ def test_enrollment_skips_photos_without_exactly_one_face(services, faces, tmp_p
     }
     assert gallery.index.names == ("Alice",)
     # a second refresh answers from the cache
-    assert services.gallery(root).report.embedded == 0
+    assert recognition.gallery(root).report.embedded == 0

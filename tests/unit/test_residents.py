@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +18,17 @@ from app.errors import (
     ResidentNotFound,
 )
 from app.pipeline.gallery import scan
-from app.residents import MAX_METADATA_BYTES, META_FILE, ResidentDirectory, metadata, new_name
+from app.residents.changes import ResidentLog
+from app.residents.directory import (
+    MAX_METADATA_BYTES,
+    META_FILE,
+    ResidentDirectory,
+    metadata,
+    new_name,
+    seed,
+)
+from app.residents.manager import GalleryReadOnly, Residents
 from app.store.db import Database
-from app.store.residents import ResidentLog
 from tests.conftest import FACES, make_gallery
 
 JPEG_A = (FACES / "img1.jpg").read_bytes()
@@ -154,3 +164,34 @@ def test_change_times_increase_even_when_the_clock_does_not(tmp_path):
 def test_metadata_sidecar_is_plain_json(directory):
     directory.set_metadata("Alice", {"é": 1})
     assert json.loads((directory.root / "Alice" / META_FILE).read_text()) == {"é": 1}
+
+
+def test_the_samples_are_copied_once_into_the_state_dir(tmp_path):
+    samples = make_gallery(tmp_path / "database")
+    (samples / "README.md").write_text("sample notes")
+    target = tmp_path / "state" / "database"
+    seed(target, samples)
+    assert sorted(ResidentDirectory(target).residents()) == ["Alice", "Bob", "Carol"]
+    assert not (target / "README.md").exists()
+    ResidentDirectory(target).delete("Bob")
+    seed(target, samples)  # a later start keeps what the household changed
+    assert sorted(ResidentDirectory(target).residents()) == ["Alice", "Carol"]
+    assert sorted(ResidentDirectory(samples).residents()) == ["Alice", "Bob", "Carol"]
+
+
+def test_without_samples_the_directory_starts_empty(tmp_path):
+    seed(tmp_path / "db", tmp_path / "missing")
+    assert ResidentDirectory(tmp_path / "db").residents() == {}
+
+
+def test_a_read_only_directory_is_a_typed_error(tmp_path, monkeypatch):
+    root = make_gallery(tmp_path / "g")
+    manager = Residents(recognition=None, log=ResidentLog(Database(tmp_path / "s.sqlite3")))
+
+    def refuse(self, target):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "rename", refuse)
+    with pytest.raises(GalleryReadOnly) as err:
+        manager.of(root).update("Bob", "Robert", None)
+    assert err.value.code == "gallery_read_only" and str(root) not in err.value.message

@@ -226,6 +226,18 @@ class ResidentDirectory:
         _write_atomically(folder / f"{secrets.token_hex(8)}.jpg", data)
 
 
+def seed(directory: Path, samples: Path) -> None:
+    """Create `directory` as a copy of `samples` (when that exists), unless it already exists."""
+    if directory.exists():
+        return
+    building = directory.with_name(f".{directory.name}-{secrets.token_hex(8)}")
+    if samples.is_dir():
+        shutil.copytree(samples, building, ignore=shutil.ignore_patterns("README*", ".*"))
+    else:
+        building.mkdir(parents=True)
+    building.rename(directory)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write under a hidden temporary name (ignored by the scan), then rename into place."""
     temporary = path.with_name(f".tmp-{secrets.token_hex(8)}")

@@ -1,5 +1,5 @@
 """Residents of one gallery: the directory on disk, the quality gate, the embedding cache and the
-change log, kept in step. Used by the HTTP routes and the CLI through `Services.residents()`.
+change log, kept in step. Used by the HTTP routes and the CLI through `Residents.of(directory)`.
 
 Every change runs under one lock (per process) and ends by reconciling the change log, which also
 logs hand edits made on disk since the last call. Deleting a resident, or one of its images,
@@ -8,20 +8,31 @@ refreshes the gallery, which deletes the cached embeddings of every photo that i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from app.errors import EnrollmentRejected
+from app.errors import AppError, GalleryNotFound
 from app.pipeline.gallery import Enrollment
 from app.pipeline.quality import Accepted, Rejection
-from app.residents import Resident, ResidentDirectory, image_id, new_name
-from app.store.residents import ChangeSet
+from app.recognition import Recognition
+from app.residents.changes import ChangeSet, ResidentLog
+from app.residents.directory import Resident, ResidentDirectory, image_id, new_name
 
-if TYPE_CHECKING:
-    from app.services import Services
+
+class EnrollmentRejected(AppError):
+    """Every image of an enrollment was refused by the quality gate; `rejections` say why."""
+
+    code = "enrollment_rejected"
+
+    def __init__(self, message: str, rejections: tuple[Rejection, ...]) -> None:
+        super().__init__(message)
+        self.rejections = rejections
 
 
 @dataclass(frozen=True)
@@ -49,9 +60,36 @@ class DeletionReport:
     embeddings: int  # cache rows deleted (one per image and chip profile)
 
 
+class GalleryReadOnly(AppError):
+    """The resident directory cannot be written by the service's user."""
+
+    code = "gallery_read_only"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the resident directory is read-only for this service: mount it writable, owned by "
+            "the user the service runs as (see docs/residents.md)"
+        )
+
+
+class Residents:
+    """Residents management of any resident directory; one lock (per process) for every change."""
+
+    def __init__(self, recognition: Recognition, log: ResidentLog) -> None:
+        self._recognition, self._log = recognition, log
+        self._lock = threading.Lock()
+
+    def of(self, directory: Path) -> ResidentManager:
+        if not directory.is_dir():
+            raise GalleryNotFound(f"resident directory {directory.name!r} does not exist")
+        return ResidentManager(directory, self._recognition, self._log, self._lock)
+
+
 class ResidentManager:
-    def __init__(self, services: Services, directory: Path, lock: threading.Lock) -> None:
-        self._services, self._lock = services, lock
+    def __init__(
+        self, directory: Path, recognition: Recognition, log: ResidentLog, lock: threading.Lock
+    ) -> None:
+        self._recognition, self._log, self._lock = recognition, log, lock
         self.directory = ResidentDirectory(directory)
         self._key = str(self.directory.root)  # the gallery's key in the cache and the log
 
@@ -74,14 +112,14 @@ class ResidentManager:
     ) -> EnrollmentReport:
         """A new resident from the images that pass the quality gate; refused if none does."""
         name = new_name(name)
-        with self._lock:
+        with self._changing():
             self.directory.require_free(name)
             accepted, rejected = self._gate(images)
             self.directory.create(name, [a.jpeg for a in accepted], metadata)
             return self._report(name, accepted, rejected)
 
     def add_images(self, name: str, images: list[Path]) -> EnrollmentReport:
-        with self._lock:
+        with self._changing():
             name = self.directory.get(name).name
             accepted, rejected = self._gate(images)
             self.directory.add_images(name, [a.jpeg for a in accepted])
@@ -89,14 +127,14 @@ class ResidentManager:
 
     def remove_image(self, name: str, image: str) -> int:
         """Remove one image; returns how many cached embeddings went with it."""
-        with self._lock:
+        with self._changing():
             self.directory.remove_image(name, image)
             self._reconcile()
-            return self._services.gallery(self.directory.root).report.removed
+            return self._recognition.gallery(self.directory.root).report.removed
 
     def update(self, name: str, new: str | None, metadata: dict[str, Any] | None) -> ResidentView:
         """Set the metadata and/or rename; either may be None (unchanged)."""
-        with self._lock:
+        with self._changing():
             if new is not None:
                 new_name(new)
             resident = self.directory.get(name)
@@ -108,19 +146,30 @@ class ResidentManager:
         return self.get(name)
 
     def delete(self, name: str) -> DeletionReport:
-        with self._lock:
+        with self._changing():
             resident = self.directory.get(name)
             removal = self.directory.delete(resident.name)
             self._reconcile()
-            embeddings = self._services.gallery(self.directory.root).report.removed
+            embeddings = self._recognition.gallery(self.directory.root).report.removed
         return DeletionReport(resident.name, removal.images, removal.metadata, embeddings)
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Serialise a change; a directory the service may not write is a GalleryReadOnly."""
+        with self._lock:
+            try:
+                yield
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise
+                raise GalleryReadOnly() from exc
 
     def _gate(self, images: list[Path]) -> tuple[list[Accepted], tuple[Rejection, ...]]:
         """Run the quality gate; raise EnrollmentRejected when no image passes."""
-        s = self._services
-        profile = s.analyzer.embedder.profiles[0]
-        enrolled = s.gallery(self.directory.root).index_for(profile.model_id)
-        verdicts = s.quality_gate.check(images, s.limits, enrolled)
+        r = self._recognition
+        profile = r.analyzer.embedder.profiles[0]
+        enrolled = r.gallery(self.directory.root).index_for(profile.model_id)
+        verdicts = r.quality_gate.check(images, r.limits, enrolled)
         accepted = [v for v in verdicts if isinstance(v, Accepted)]
         rejected = tuple(v for v in verdicts if isinstance(v, Rejection))
         if not accepted:
@@ -136,7 +185,7 @@ class ResidentManager:
         for a in accepted:
             sha = hashlib.sha256(a.jpeg).hexdigest()
             for model_id, vector in a.vectors.items():
-                self._services.cache.save(self._key, model_id, sha, Enrollment(vector))
+                self._recognition.cache.save(self._key, model_id, sha, Enrollment(vector))
             ids.append((a.index, image_id(sha)))
         residents, changes = self._reconcile()
         return EnrollmentReport(self._view(residents[name], changes), tuple(ids), rejected)
@@ -144,7 +193,7 @@ class ResidentManager:
     def _reconcile(self, since: float = 0.0) -> tuple[dict[str, Resident], ChangeSet]:
         residents = self.directory.residents()
         current = {n: r.fingerprint for n, r in residents.items()}
-        return residents, self._services.resident_log.reconcile(self._key, current, since)
+        return residents, self._log.reconcile(self._key, current, since)
 
     @staticmethod
     def _view(resident: Resident, changes: ChangeSet) -> ResidentView:

@@ -1,0 +1,139 @@
+"""The analysis use case, the same for every shell (HTTP routes, DHT requests): privacy level →
+gallery → media → run within a deadline, reporting progress → SIFIS result → publish, with the
+audit facts written into the request's `AuditTrail` as each step learns them.
+
+The shells only translate: they validate what is theirs (HTTP IDs and uploads, DHT message
+fields), choose how the job runs (`Runner`: the HTTP worker pool, the DHT worker thread) and turn
+the value or the error into their reply.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.bus import Bus
+from app.bus.events import ResultEvent
+from app.domain import AnalysisResult, MediaType
+from app.errors import AnalysisTimeout, AppError
+from app.pipeline.analyze import Progress
+from app.pipeline.sources import CameraTarget
+from app.recognition import Recognition, gallery_label
+from app.sifis import RequestIds, ResultValue, error_value, result_value
+from app.store.audit import AuditTrail
+
+Job = Callable[[Progress], AnalysisResult]
+Runner = Callable[[Job], AnalysisResult]  # runs a job with a deadline-keeping progress callback
+
+
+class Cancelled(Exception):
+    """The caller gave up on the analysis (a shutdown, an abandoned HTTP request)."""
+
+
+def watchdog(timeout_s: float, cancelled: threading.Event) -> Progress:
+    """A progress callback, called after each frame, that stops the analysis once it is
+    cancelled (Cancelled) or has run for longer than `timeout_s` (AnalysisTimeout)."""
+    deadline = time.monotonic() + timeout_s
+
+    def progress(done: int, total: int) -> None:
+        if cancelled.is_set():
+            raise Cancelled
+        if time.monotonic() > deadline:
+            raise AnalysisTimeout(f"the analysis took longer than {timeout_s:g} s")
+
+    return progress
+
+
+@dataclass(frozen=True)
+class FileMedia:
+    """A video or image file; `label` is the name the result shows (never a path)."""
+
+    path: Path
+    label: str
+
+
+@dataclass(frozen=True)
+class CameraMedia:
+    target: CameraTarget
+    duration_s: float
+    stop_early: bool
+
+    @property
+    def label(self) -> str:
+        return self.target.label
+
+
+Media = FileMedia | CameraMedia
+
+
+@dataclass(frozen=True)
+class AnalysisOrder:
+    """One request to analyse, as a shell received it. `privacy` and `gallery` are the raw
+    request values; `media` is resolved only once they are valid."""
+
+    ids: RequestIds
+    privacy: str
+    gallery: str
+    media: Callable[[], Media]
+    publish: bool  # put the progress and the result on the buses
+    analysis_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class Analyses:
+    def __init__(self, recognition: Recognition, bus: Bus, progress_interval_s: float) -> None:
+        self._recognition, self._bus = recognition, bus
+        self._progress_interval_s = progress_interval_s
+
+    def run(self, order: AnalysisOrder, trail: AuditTrail, runner: Runner) -> ResultValue:
+        """Analyse and return the SIFIS result value; raises AppError (or Cancelled)."""
+        recognition = self._recognition
+        privacy = recognition.privacy(order.privacy)
+        trail.privacy_parameter = privacy.kernel
+        directory = recognition.resolve_gallery(order.gallery)
+        trail.gallery = gallery_label(order.gallery)
+        media = order.media()
+        report = (
+            self._bus.progress(order.ids, order.analysis_id, media.label, self._progress_interval_s)
+            if order.publish
+            else None
+        )
+
+        def job(progress: Progress) -> AnalysisResult:
+            def both(done: int, total: int) -> None:
+                progress(done, total)  # first: it stops a cancelled or timed-out analysis
+                if report is not None:
+                    report(done, total)
+
+            gallery = recognition.gallery(directory)
+            if isinstance(media, CameraMedia):
+                return recognition.recognize_camera(
+                    media.target, privacy, gallery, media.duration_s, media.stop_early, both
+                )
+            return recognition.recognize_file(media.path, privacy, gallery, both)
+
+        result = runner(job)
+        trail.kind = result.media_type.value
+        trail.residents = tuple(r.name for r in result.residents)
+        value = result_value(
+            result, file_name=media.label, ids=order.ids, analysis_id=order.analysis_id
+        )
+        if order.publish:
+            self._bus.publish(ResultEvent(value))
+        return value
+
+    def answer_error(
+        self,
+        ids: RequestIds,
+        analysis_id: str,
+        kind: MediaType | None,
+        file_name: str | None,
+        error: AppError,
+    ) -> None:
+        """Publish the error answer to a request that came from a bus."""
+        self._bus.publish(
+            ResultEvent(error_value(ids, analysis_id, kind, file_name, error.code, error.message))
+        )

@@ -1,0 +1,41 @@
+"""Settings refuse what they cannot honour: unknown names in `.env`, contradicting values."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from app.config import Settings, problems
+
+
+def reason(**given) -> str:
+    with pytest.raises(ValidationError) as err:
+        Settings(**given)
+    return problems(err.value)
+
+
+def test_a_typo_in_dotenv_is_refused(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("PORT=9000\nDHT_UR=ws://localhost:3000/ws\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValidationError) as err:
+        Settings()
+    assert problems(err.value) == "DHT_UR: unknown setting"
+
+
+def test_dht_subscribe_needs_dht_url():
+    assert reason(dht_subscribe=True) == (
+        "DHT_SUBSCRIBE needs DHT_URL, the DHT websocket to take requests from"
+    )
+    assert Settings(dht_subscribe=True, dht_url="ws://localhost:3000/ws").dht_subscribe
+
+
+def test_camera_default_time_within_the_maximum():
+    assert "CAMERA_MAX_SECONDS" in reason(camera_seconds=90, camera_max_seconds=60)
+
+
+def test_media_dir_without_dht_requests_is_refused(tmp_path):
+    assert "DHT_SUBSCRIBE" in reason(media_dir=tmp_path)
+
+
+def test_a_bad_value_names_its_setting():
+    assert reason(port="eighty").startswith("PORT: ")
