@@ -115,6 +115,12 @@ class ResidentExists(AppError):
     code = "resident_exists"
 
 
+class ResidentIsLink(AppError):
+    """The resident's folder or photo is a symbolic link, which the service never follows."""
+
+    code = "resident_is_link"
+
+
 class InvalidResidentName(AppError):
     """A resident name that could not be a plain folder name (`../x`, `.hidden`, `a/b`, ...)."""
 

@@ -39,6 +39,7 @@ STATUS: dict[str, int] = {
     "image_not_found": 404,
     "method_not_allowed": 405,
     "resident_exists": 409,
+    "resident_is_link": 409,
     "upload_too_large": 413,
     "metadata_too_large": 413,
     "image_url_too_large": 413,

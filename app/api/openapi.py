@@ -431,7 +431,7 @@ def _resident_paths() -> dict[str, Any]:
                 "operationId": "get_resident",
                 "summary": "One resident",
                 "parameters": [name, gallery],
-                "responses": {**_ok("The resident", "Resident"), **_errors(common)},
+                "responses": {**_ok("The resident", "Resident"), **_errors([*common, 409])},
             },
             "patch": {
                 "operationId": "update_resident",
@@ -462,7 +462,10 @@ def _resident_paths() -> dict[str, Any]:
                 "operationId": "delete_resident",
                 "summary": "Delete a resident: its images, metadata and cached embeddings",
                 "parameters": [name, gallery],
-                "responses": {**_ok("What was removed", "Deletion"), **_errors([*common, 504])},
+                "responses": {
+                    **_ok("What was removed", "Deletion"),
+                    **_errors([*common, 409, 504]),
+                },
             },
         },
         "/residents/{name}/images": {
@@ -473,7 +476,7 @@ def _resident_paths() -> dict[str, Any]:
                 "requestBody": _images_form(with_name=False),
                 "responses": {
                     **_ok("Added", "Enrollment", "201"),
-                    **_errors(enroll_errors),
+                    **_errors([*enroll_errors, 409]),
                     "422": _json(
                         "enrollment_rejected (with `rejected`), undecodable_media, media_too_large",
                         "RejectedEnrollment",
@@ -494,7 +497,7 @@ def _resident_paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     **_ok("Removed", "ImageRemoval"),
-                    **_errors([*common, 504]),
+                    **_errors([*common, 409, 504]),
                 },
             },
         },

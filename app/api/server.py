@@ -68,8 +68,6 @@ def serve(settings: Settings) -> int:
         gallery = services.recognition.gallery(settings.residents_dir)
     except (AppError, OSError, sqlite3.Error) as exc:
         return _cannot_start(exc)
-    for skipped in gallery.report.skipped:
-        log.warning("default gallery: skipped a photo of %s: %s", skipped.resident, skipped.reason)
     runtime_of(app).ready(services)
     log.info("ready: %d resident photo(s) in the default gallery", len(gallery.index.names))
     services.start_bus()

@@ -13,6 +13,7 @@ privacy levels are cut differently and must be compared with enrollment chips cu
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from app.errors import GalleryUnreadable
 from app.pipeline.matching import GalleryIndex
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+LINK_SKIPPED = "symbolic link, not followed"
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,13 @@ class RefreshReport:
 
 
 def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
-    """Photos of the directory, sorted; hidden files and links leaving the root are ignored.
+    """Photos of the directory, sorted; hidden files are ignored.
 
     A file or folder that disappears while it is being read (a resident renamed or deleted
     meanwhile) is simply not part of this scan. One that cannot be read (permissions, I/O error)
-    is left out too, and reported in `skipped` when a list is given, so one bad photo never stops
-    a gallery. Only an unreadable root raises (GalleryUnreadable).
+    is left out too, and so is every symbolic link (a resident folder or a photo): links are never
+    followed, wherever they point. Both are reported in `skipped` when a list is given, so one bad
+    entry never stops a gallery. Only an unreadable root raises (GalleryUnreadable).
     """
     root = root.resolve()
     report = skipped if skipped is not None else []
@@ -82,6 +85,10 @@ def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
     found: list[tuple[str, Path]] = []
     for entry in entries:
         if entry.name.startswith("."):
+            continue
+        if entry.is_symlink():
+            resident = entry.stem if entry.suffix.lower() in IMAGE_SUFFIXES else entry.name
+            report.append(Skipped(resident, entry.name, LINK_SKIPPED))
             continue
         try:
             if not entry.is_dir():
@@ -97,11 +104,14 @@ def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
     files = []
     for resident, path in found:
         try:
-            if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
                 continue
-            if not path.resolve().is_relative_to(root):
+            if path.is_symlink():
+                report.append(Skipped(resident, str(path.relative_to(root)), LINK_SKIPPED))
                 continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if not path.is_file():
+                continue
+            digest = hashlib.sha256(read_no_link(path)).hexdigest()
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -109,6 +119,13 @@ def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
             continue
         files.append(GalleryFile(resident, path, digest))
     return files
+
+
+def read_no_link(path: Path) -> bytes:
+    """The bytes of a regular file; OSError (ELOOP) if `path` has become a symbolic link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with open(fd, "rb") as file:
+        return file.read()
 
 
 def _unreadable(what: str, exc: OSError) -> str:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from app.errors import GalleryUnreadable
+from app.pipeline import gallery as gallery_module
 from app.pipeline.gallery import Enrollment, Gallery
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
@@ -101,14 +102,14 @@ def test_unreadable_photos_and_folders_are_skipped_with_a_reason(tmp_path, monke
     root, _cache, _enroll, gallery = setup(tmp_path)
     (root / "Cid").mkdir()
     (root / "Cid" / "c.jpg").write_bytes(b"cccc")
-    read_bytes, iterdir = Path.read_bytes, Path.iterdir
+    read, iterdir = gallery_module.read_no_link, Path.iterdir
 
     def refuse(path, real):
         if path.name in {"a.jpg", "Cid"}:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(Path, "read_bytes", lambda p: refuse(p, read_bytes))
+    monkeypatch.setattr(gallery_module, "read_no_link", lambda p: refuse(p, read))
     monkeypatch.setattr(Path, "iterdir", lambda p: refuse(p, iterdir))
     report = gallery.refresh()
     assert gallery.index.names == ("Ann", "Ben")
@@ -130,3 +131,23 @@ def test_an_unreadable_gallery_root_is_a_typed_error(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "iterdir", refuse)
     with pytest.raises(GalleryUnreadable, match="cannot be read: Permission denied"):
         gallery.refresh()
+
+
+def test_symbolic_links_are_skipped_with_a_reason_wherever_they_point(tmp_path):
+    root, _cache, enroll, gallery = setup(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.jpg").write_bytes(b"xxxx")
+    (root / "Eve").symlink_to(outside)  # a resident folder leading out of the gallery
+    (root / "Dan").symlink_to(root / "Ann")  # and one leading to another resident
+    (root / "Fay.jpg").symlink_to(outside / "x.jpg")  # a single-photo resident
+    (root / "Ann" / "c.jpg").symlink_to(outside / "x.jpg")  # a photo in a real folder
+    report = gallery.refresh()
+    assert gallery.index.names == ("Ann", "Ann", "Ben")
+    assert {(s.resident, s.file, s.reason) for s in report.skipped} == {
+        ("Eve", "Eve", "symbolic link, not followed"),
+        ("Dan", "Dan", "symbolic link, not followed"),
+        ("Fay", "Fay.jpg", "symbolic link, not followed"),
+        ("Ann", "Ann/c.jpg", "symbolic link, not followed"),
+    }
+    assert "x.jpg" not in enroll.calls
