@@ -134,9 +134,7 @@ def _recognize(args: argparse.Namespace) -> int:
     directory = _resident_directory(args.db, settings)
     recognition = _build(settings).recognition
     privacy = recognition.privacy(args.privacy)
-    gallery = recognition.gallery(directory)
-    for skipped in gallery.report.skipped:
-        print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+    gallery = recognition.gallery(directory)  # logs what it skips, and why
     failures = 0
     for path in args.files:
         try:

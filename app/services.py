@@ -120,6 +120,7 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
         max_frame_pixels=settings.max_frame_pixels,
         max_video_seconds=settings.max_video_seconds,
         max_video_frames=settings.max_video_frames,
+        max_decoded_pixels=settings.max_decoded_pixels,
         open_timeout_ms=settings.open_timeout_ms,
         read_timeout_ms=settings.read_timeout_ms,
     )

@@ -23,6 +23,7 @@ import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
 import numpy as np
 
 from app.pipeline.matching import AcceptRule, GalleryIndex, TailCurve

@@ -51,7 +51,7 @@ def document(settings: Settings, version: str) -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": _responses([*analysis_errors, 415, 422]),
+                    "responses": _responses([*analysis_errors, 415, 422, 507]),
                 }
             },
             "/cam_face_recognition/{cam_link}/{privacy_parameter}/{requestor_id}/{requestor_type}"
@@ -408,7 +408,7 @@ def _images_form(with_name: bool) -> dict[str, Any]:
 def _resident_paths() -> dict[str, Any]:
     gallery, name = _gallery_query(), _name()
     common = [400, 401, 404, 500, 503]
-    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504]
+    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504, 507]
     return {
         "/residents": {
             "get": {
@@ -437,7 +437,7 @@ def _resident_paths() -> dict[str, Any]:
                 "operationId": "get_resident",
                 "summary": "One resident",
                 "parameters": [name, gallery],
-                "responses": {**_ok("The resident", "Resident"), **_errors(common)},
+                "responses": {**_ok("The resident", "Resident"), **_errors([*common, 409])},
             },
             "patch": {
                 "operationId": "update_resident",
@@ -468,7 +468,10 @@ def _resident_paths() -> dict[str, Any]:
                 "operationId": "delete_resident",
                 "summary": "Delete a resident: its images, metadata and cached embeddings",
                 "parameters": [name, gallery],
-                "responses": {**_ok("What was removed", "Deletion"), **_errors([*common, 504])},
+                "responses": {
+                    **_ok("What was removed", "Deletion"),
+                    **_errors([*common, 409, 504]),
+                },
             },
         },
         "/residents/{name}/images": {
@@ -479,7 +482,7 @@ def _resident_paths() -> dict[str, Any]:
                 "requestBody": _images_form(with_name=False),
                 "responses": {
                     **_ok("Added", "Enrollment", "201"),
-                    **_errors(enroll_errors),
+                    **_errors([*enroll_errors, 409]),
                     "422": _json(
                         "enrollment_rejected (with `rejected`), undecodable_media, media_too_large",
                         "RejectedEnrollment",
@@ -500,7 +503,7 @@ def _resident_paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     **_ok("Removed", "ImageRemoval"),
-                    **_errors([*common, 504]),
+                    **_errors([*common, 409, 504]),
                 },
             },
         },
@@ -525,7 +528,7 @@ def _resident_paths() -> dict[str, Any]:
 
 def _face_paths(settings: Settings) -> dict[str, Any]:
     privacy = _tail(settings)[0]
-    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, *_URL_ERRORS])
+    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, 507, *_URL_ERRORS])
     one_image = _multipart({"file": _IMAGE_PART, "image_url": _IMAGE_URL}, [])
     return {
         "/faces/detect/{privacy_parameter}": {

@@ -15,6 +15,7 @@ Each view of each profile is cached under its own id (`view_id`).
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +24,11 @@ from typing import Protocol
 
 import numpy as np
 
+from app.errors import GalleryUnreadable
 from app.pipeline.matching import BLUR_LEVELS, GalleryIndex
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+LINK_SKIPPED = "symbolic link, not followed"
 
 
 @dataclass(frozen=True)
@@ -64,37 +67,71 @@ class RefreshReport:
     skipped: tuple[Skipped, ...]
 
 
-def scan(root: Path) -> list[GalleryFile]:
-    """Photos of the directory, sorted; hidden files and links leaving the root are ignored.
+def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
+    """Photos of the directory, sorted; hidden files are ignored.
 
     A file or folder that disappears while it is being read (a resident renamed or deleted
-    meanwhile) is simply not part of this scan.
+    meanwhile) is simply not part of this scan. One that cannot be read (permissions, I/O error)
+    is left out too, and so is every symbolic link (a resident folder or a photo): links are never
+    followed, wherever they point. Both are reported in `skipped` when a list is given, so one bad
+    entry never stops a gallery. Only an unreadable root raises (GalleryUnreadable).
     """
     root = root.resolve()
+    report = skipped if skipped is not None else []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise GalleryUnreadable(
+            f"resident directory {root.name!r} cannot be read: {exc.strerror or exc}"
+        ) from exc
     found: list[tuple[str, Path]] = []
-    for entry in sorted(root.iterdir()):
+    for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            try:
-                photos = sorted(entry.iterdir())
-            except FileNotFoundError:
-                continue
-            found += [(entry.name, p) for p in photos if not p.name.startswith(".")]
-        else:
-            found.append((entry.stem, entry))
-    files = []
-    for resident, path in found:
-        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-            continue
-        if not path.resolve().is_relative_to(root):
+        if entry.is_symlink():
+            resident = entry.stem if entry.suffix.lower() in IMAGE_SUFFIXES else entry.name
+            report.append(Skipped(resident, entry.name, LINK_SKIPPED))
             continue
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if not entry.is_dir():
+                found.append((entry.stem, entry))
+                continue
+            photos = sorted(entry.iterdir())
         except FileNotFoundError:
+            continue
+        except OSError as exc:
+            report.append(Skipped(entry.name, entry.name, _unreadable("folder", exc)))
+            continue
+        found += [(entry.name, p) for p in photos if not p.name.startswith(".")]
+    files = []
+    for resident, path in found:
+        try:
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                continue
+            if path.is_symlink():
+                report.append(Skipped(resident, str(path.relative_to(root)), LINK_SKIPPED))
+                continue
+            if not path.is_file():
+                continue
+            digest = hashlib.sha256(read_no_link(path)).hexdigest()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            report.append(Skipped(resident, str(path.relative_to(root)), _unreadable("photo", exc)))
             continue
         files.append(GalleryFile(resident, path, digest))
     return files
+
+
+def read_no_link(path: Path) -> bytes:
+    """The bytes of a regular file; OSError (ELOOP) if `path` has become a symbolic link."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with open(fd, "rb") as file:
+        return file.read()
+
+
+def _unreadable(what: str, exc: OSError) -> str:
+    return f"unreadable {what}: {exc.strerror or type(exc).__name__}"
 
 
 def view_id(model_id: str, level: float | None) -> str:
@@ -134,7 +171,8 @@ class Gallery:
 
     def refresh(self) -> RefreshReport:
         with self._lock:
-            files = scan(self.root)
+            unreadable: list[Skipped] = []
+            files = scan(self.root, unreadable)
             known = {m: self._cache.load(self.key, m) for m in self._model_ids}
             embedded = 0
             for f in files:
@@ -146,7 +184,7 @@ class Gallery:
                 embedded += 1
             for profile in self._profile_ids:
                 self._indexes[profile] = _index(files, [known[v] for v in view_ids(profile)])
-            skipped = tuple(
+            skipped = tuple(unreadable) + tuple(
                 Skipped(f.resident, str(f.path.relative_to(self.root)), e.reason or "unusable")
                 for f in files
                 if (e := known[self._model_ids[0]][f.sha256]).vector is None

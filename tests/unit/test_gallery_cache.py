@@ -1,8 +1,12 @@
 import hashlib
 import shutil
+from pathlib import Path
 
 import numpy as np
+import pytest
 
+from app.errors import GalleryUnreadable
+from app.pipeline import gallery as gallery_module
 from app.pipeline.gallery import Enrollment, Gallery, view_ids
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
@@ -96,3 +100,59 @@ def test_one_index_per_model_id(tmp_path):
     blurred = gallery.index_for("model-x").blurred
     assert [v[0, 2] for v in blurred.values()] == [1, 2, 3, 4, 5]
     assert gallery.index is gallery.index_for("model-x")
+
+
+def test_unreadable_photos_and_folders_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    """Tests run as root, for whom chmod 000 changes nothing: the OS's refusal is simulated."""
+    root, _cache, _enroll, gallery = setup(tmp_path)
+    (root / "Cid").mkdir()
+    (root / "Cid" / "c.jpg").write_bytes(b"cccc")
+    read, iterdir = gallery_module.read_no_link, Path.iterdir
+
+    def refuse(path, real):
+        if path.name in {"a.jpg", "Cid"}:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(gallery_module, "read_no_link", lambda p: refuse(p, read))
+    monkeypatch.setattr(Path, "iterdir", lambda p: refuse(p, iterdir))
+    report = gallery.refresh()
+    assert gallery.index.names == ("Ann", "Ben")
+    assert {(s.resident, s.file, s.reason) for s in report.skipped} == {
+        ("Ann", "Ann/a.jpg", "unreadable photo: Permission denied"),
+        ("Cid", "Cid", "unreadable folder: Permission denied"),
+    }
+
+
+def test_an_unreadable_gallery_root_is_a_typed_error(tmp_path, monkeypatch):
+    root, _cache, _enroll, gallery = setup(tmp_path)
+    iterdir = Path.iterdir
+
+    def refuse(path):
+        if path == root:
+            raise PermissionError(13, "Permission denied", str(path))
+        return iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(GalleryUnreadable, match="cannot be read: Permission denied"):
+        gallery.refresh()
+
+
+def test_symbolic_links_are_skipped_with_a_reason_wherever_they_point(tmp_path):
+    root, _cache, enroll, gallery = setup(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.jpg").write_bytes(b"xxxx")
+    (root / "Eve").symlink_to(outside)  # a resident folder leading out of the gallery
+    (root / "Dan").symlink_to(root / "Ann")  # and one leading to another resident
+    (root / "Fay.jpg").symlink_to(outside / "x.jpg")  # a single-photo resident
+    (root / "Ann" / "c.jpg").symlink_to(outside / "x.jpg")  # a photo in a real folder
+    report = gallery.refresh()
+    assert gallery.index.names == ("Ann", "Ann", "Ben")
+    assert {(s.resident, s.file, s.reason) for s in report.skipped} == {
+        ("Eve", "Eve", "symbolic link, not followed"),
+        ("Dan", "Dan", "symbolic link, not followed"),
+        ("Fay", "Fay.jpg", "symbolic link, not followed"),
+        ("Ann", "Ann/c.jpg", "symbolic link, not followed"),
+    }
+    assert "x.jpg" not in enroll.calls
