@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,7 +159,10 @@ def write_rule(rule: AcceptRule, model: str, about: str) -> None:
             }
         },
     }
-    RULE_FILE.write_text(json.dumps(doc, indent=2) + "\n")
+    text = json.dumps(doc, indent=2)
+    # one line per list of numbers, so that the file reads as a table
+    text = re.sub(r"\[\s*([-0-9.e,\s]+?)\s*\]", lambda m: "[" + " ".join(m[1].split()) + "]", text)
+    RULE_FILE.write_text(text + "\n")
 
 
 def main() -> None:

@@ -137,7 +137,6 @@ class Analyzer:
         single = source.expected_frames == 1 and source.fps == 0
         confirm = 1 if single else self.confirm_frames
         profile = self.profile(privacy)
-        index, metric = gallery.index_for(profile.model_id), self.embedder.metric
         reembed_frames = max(1, round(REEMBED_AFTER_S * source.fps)) if source.fps else 1
         tracker = Tracker()
         last_embedded: dict[int, int] = {}
@@ -155,27 +154,12 @@ class Analyzer:
                 or box.iou(track.box) < MIN_MOVE_IOU
             ]
             faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
-            vectors = self.embed(faces)
-            matches = index.match(
-                vectors,
-                [float(b.w) for b in (boxes[i] for i in todo)],
-                privacy.kernel,
-                metric,
-                self.rule,
-            )
-            by_box = {i: (m, v) for i, m, v in zip(todo, matches, vectors, strict=True)}
+            matches = self.match(faces, gallery, privacy)
+            by_box = dict(zip(todo, matches, strict=True))
             for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
-                match, vector = by_box.get(i, (None, None))
-                track.observations.append(Observation(index, box, match, vector))
+                track.observations.append(Observation(index, box, by_box.get(i)))
                 if i in by_box:
                     last_embedded[track.id] = index
-                    (track.fused,) = index.match(
-                        track.mean_vector()[None],
-                        [track.median_width()],
-                        privacy.kernel,
-                        metric,
-                        self.rule,
-                    )
                 unknown_candidate = len(track.observations) >= confirm and not track.votes()
                 if track.is_face is None and unknown_candidate:  # double-check before counting
                     track.is_face = self.verifier.is_face(frame, box)

@@ -20,12 +20,9 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from app.domain import Box, Match, ResidentSighting
 
 MIN_IOU = 0.3
-FUSION = True
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,6 @@ class Observation:
     frame: int
     box: Box
     match: Match | None  # None: not embedded in this frame (identity carried by the track)
-    vector: np.ndarray | None = None  # the face's embedding, when embedded in this frame
 
 
 @dataclass
@@ -42,7 +38,6 @@ class Track:
     observations: list[Observation] = field(default_factory=list)
     last_ordinal: int = -1
     is_face: bool | None = None  # the verifier's verdict, asked only about unknown candidates
-    fused: Match | None = None  # the verdict on the mean of all its embeddings (set by analyze)
 
     @property
     def box(self) -> Box:
@@ -55,16 +50,7 @@ class Track:
     def embedded(self) -> list[Observation]:
         return [o for o in self.observations if o.match is not None]
 
-    def mean_vector(self) -> np.ndarray:
-        return np.mean([o.vector for o in self.embedded], axis=0)
-
-    def median_width(self) -> float:
-        return float(statistics.median(o.box.w for o in self.embedded))
-
     def identity(self, confirm_frames: int) -> str | None:
-        if FUSION:
-            enough = len(self.embedded) >= confirm_frames
-            return self.fused.name if enough and self.fused else None
         votes = self.votes()
         if not votes:
             return None
@@ -74,8 +60,6 @@ class Track:
 
     def unrecognisable(self) -> bool:
         """Most embedded observations were too small for their blur to be told apart."""
-        if FUSION:
-            return bool(self.fused and self.fused.unrecognisable)
         embedded = self.embedded
         return bool(embedded) and 2 * sum(o.match.unrecognisable for o in embedded) > len(embedded)
 
@@ -142,9 +126,7 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
             continue
         frames_of.setdefault(name, set()).update(o.frame for o in track.observations)
         confidences.setdefault(name, []).extend(
-            [track.fused.confidence]
-            if FUSION
-            else [o.match.confidence for o in track.embedded if o.match.name == name]
+            o.match.confidence for o in track.embedded if o.match.name == name
         )
     sightings = []
     for name, frames in frames_of.items():
