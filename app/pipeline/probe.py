@@ -18,7 +18,7 @@ from app.pipeline.sources import ImageSource, MediaLimits, sniff_media_type
 class DetectedFace:
     box: Box
     landmarks: tuple[tuple[int, int], ...]  # dlib's 5 points, frame pixels
-    verified: bool  # the verifier (dlib HOG, then MMOD CNN) confirms the Haar box
+    verified: bool  # the verifier (dlib HOG, then MMOD CNN) confirms the detector's box
 
 
 @dataclass(frozen=True)
