@@ -25,6 +25,7 @@ from app.pipeline.sources import CameraTarget
 from app.recognition import Recognition, gallery_label
 from app.sifis import RequestIds, ResultValue, error_value, result_value
 from app.store.audit import AuditTrail
+from app.store.outbox import Companion
 
 Job = Callable[[Progress], AnalysisResult]
 Runner = Callable[[Job], AnalysisResult]  # runs a job with a deadline-keeping progress callback
@@ -81,6 +82,7 @@ class AnalysisOrder:
     media: Callable[[], Media]
     publish: bool  # put the progress and the result on the buses
     analysis_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    companion: Companion | None = None  # stored with the published result, in one transaction
 
 
 class Analyses:
@@ -122,7 +124,7 @@ class Analyses:
             result, file_name=media.label, ids=order.ids, analysis_id=order.analysis_id
         )
         if order.publish:
-            self._bus.publish(ResultEvent(value))
+            self._bus.publish(ResultEvent(value), order.companion)
         return value
 
     def answer_error(
@@ -132,8 +134,10 @@ class Analyses:
         kind: MediaType | None,
         file_name: str | None,
         error: AppError,
+        companion: Companion | None = None,
     ) -> None:
         """Publish the error answer to a request that came from a bus."""
         self._bus.publish(
-            ResultEvent(error_value(ids, analysis_id, kind, file_name, error.code, error.message))
+            ResultEvent(error_value(ids, analysis_id, kind, file_name, error.code, error.message)),
+            companion,
         )

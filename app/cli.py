@@ -134,9 +134,7 @@ def _recognize(args: argparse.Namespace) -> int:
     directory = _resident_directory(args.db, settings)
     recognition = _build(settings).recognition
     privacy = recognition.privacy(args.privacy)
-    gallery = recognition.gallery(directory)
-    for skipped in gallery.report.skipped:
-        print(f"warning: skipped {skipped.file}: {skipped.reason}", file=sys.stderr)
+    gallery = recognition.gallery(directory)  # logs what it skips, and why
     failures = 0
     for path in args.files:
         try:
@@ -177,6 +175,11 @@ def _summary(name: str, result: AnalysisResult) -> str:
     if not result.residents:
         lines.append("  no resident recognised")
     lines.append(f"  unknown faces: {result.unknown_faces}")
+    if result.unrecognisable_faces:
+        lines.append(
+            f"  unrecognisable faces: {result.unrecognisable_faces} "
+            "(too small for this privacy level to be told apart)"
+        )
     return "\n".join(lines)
 
 
@@ -213,7 +216,7 @@ def _models_list(args: argparse.Namespace) -> int:
     for name in models.recognizer_names():
         status = models.recognizer_status(name, home)
         print(f"{'ok ' if status.usable else ' - '} {name:<13} {status.detail}")
-    print("detectors: opencv (Haar cascade, default), dlib (HOG)")
+    print("detectors: yunet (YuNet CNN, default), opencv (Haar cascade), dlib (HOG)")
     return 0
 
 

@@ -49,11 +49,14 @@ class Settings(BaseSettings):
         "Dlib", description="Recognition model: Dlib (default) or any DeepFace model name."
     )
     detector: str = Field(
-        "opencv", description="Face detector: `opencv` (Haar cascade) or `dlib` (HOG)."
+        "yunet",
+        description="Face detector: `yunet` (OpenCV's YuNet CNN, vendored), `opencv` (Haar "
+        "cascade) or `dlib` (HOG).",
     )
     match_threshold: float | None = Field(
         None,
-        description="Fixed accept distance for every privacy level; unset = calibrated table.",
+        description="Fixed accept distance for every face, blur and gallery size; unset = the "
+        "calibrated open-set rule (docs/recognition.md).",
     )
     analysis_fps: float = Field(
         5.0, ge=0, description="Video frames analysed per second of video; 0 = every frame."
@@ -75,10 +78,36 @@ class Settings(BaseSettings):
     )
     max_video_seconds: float = Field(900.0, description="Longest video accepted, in seconds.")
     max_video_frames: int = Field(54_000, description="Most frames decoded from one video.")
+    max_decoded_pixels: int = Field(
+        50_000_000_000,
+        ge=1,
+        description="Decoding budget of one request, frames x pixels (the default is about 15 "
+        "minutes of 1080p at 25 fps); a video or camera over it is refused with "
+        "`media_too_large`, up front when its header announces it.",
+    )
     open_timeout_ms: int = Field(10_000, description="FFmpeg open timeout for a media source.")
     read_timeout_ms: int = Field(10_000, description="FFmpeg read timeout for a media source.")
     host: str = Field(
         "127.0.0.1", description="Address `python -m app serve` listens on (`0.0.0.0` in Docker)."
+    )
+    http_connection_limit: int = Field(
+        500,
+        ge=10,
+        description="Open HTTP connections `serve` keeps at once (waitress's `connection_limit`); "
+        "more wait in the listen backlog. Keep it under the open-file limit (`ulimit -n`).",
+    )
+    http_channel_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="An HTTP connection idle this many seconds is closed (waitress's "
+        "`channel_timeout`; checked every quarter of it).",
+    )
+    http_read_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="A client must send a whole request (headers and body) within this many "
+        "seconds of its first byte, or its connection is closed: slow clients cannot hold "
+        "connections (a 200 MiB upload needs about 14 Mbit/s).",
     )
     api_key: SecretStr | None = Field(
         None,
@@ -123,7 +152,8 @@ class Settings(BaseSettings):
     camera_hosts: list[str] = Field(
         default_factory=list,
         description='Hosts a camera URL may name, JSON: `["10.0.0.5", "cam.local"]`; '
-        "empty = any host. Named cameras are trusted.",
+        "empty = any host. Named cameras are trusted. Redirects are never followed, so a camera "
+        "cannot send FFmpeg to another host (docs/security.md).",
     )
     presence_timeout_s: float = Field(
         300.0,
@@ -219,7 +249,7 @@ class Settings(BaseSettings):
         "an enrollment image; sharp photos score about 200-1300.",
     )
     enroll_duplicate_ratio: float = Field(
-        0.25,
+        0.08,
         ge=0,
         lt=1,
         description="An enrollment image whose embedding is closer to an enrolled one than this "

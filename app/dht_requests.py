@@ -2,12 +2,17 @@
 the `analytics_api` relay (docs/bus.md).
 
 Requests are `Persistent` messages on `SIFIS:Privacy_Aware_Face_Recognition` (a file in MEDIA_DIR)
-and `..._CAM` (a camera). The DHT re-delivers old messages, so each `request_id` is taken once
-(persisted in SQLite); a message without a usable `request_id` cannot be de-duplicated nor
-answered and is only logged. Every other request is answered on the results topic: with its result,
-or with an error result when it is invalid. Requests wait in a bounded queue for one worker thread
-(the DHT reader must never block); when it is full they are answered `busy`. A request interrupted
-by a shutdown is forgotten, so that the DHT's re-delivery after the restart runs it again.
+and `..._CAM` (a camera). Each is answered on the results topic exactly once per `request_id`: with
+its result, or with an error result when it is invalid. A message without a usable `request_id`
+cannot be de-duplicated nor answered and is only logged.
+
+Crash safety: a request is stored in SQLite (app/store/bus_requests.py) as soon as it arrives,
+before any analysis, and is marked answered in the transaction that puts its answer in the
+outbox, so the DHT's re-deliveries are ignored and a request survives a crash or a shutdown. One
+worker thread takes the stored requests oldest first (the DHT reader never blocks); after a
+restart it resumes the ones left unanswered. An analysis interrupted by a crash is run again once;
+a request whose analysis was interrupted twice (it may be what crashes the process) is answered
+`analysis_interrupted`. When QUEUE_SIZE requests already wait, a new one is answered `busy`.
 
 Like the HTTP routes, this is a thin shell over the analysis use case (app/analyses.py).
 """
@@ -15,7 +20,6 @@ Like the HTTP routes, this is a thin shell over the analysis use case (app/analy
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
 import uuid
@@ -40,11 +44,19 @@ from app.media_dir import media_file
 from app.recognition import Recognition
 from app.sifis import CAM_REQUEST_TOPIC, REQUEST_TOPIC, RequestIds, valid_id
 from app.store.audit import AuditLog, AuditTrail
-from app.store.bus_requests import SeenRequests
+from app.store.bus_requests import REFUSED, WAITING, BusRequest, SeenRequests
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 64
+RETRY_S = 5.0
+RUNS = 2  # analyses of one request: the first, and one more after a crash
+
+
+class AnalysisInterrupted(AppError):
+    code = "analysis_interrupted"
+
+
 _ID_FIELDS = ("requestor_id", "requestor_type", "request_id")
 
 
@@ -59,24 +71,26 @@ class DhtRequests:
     ) -> None:
         self._analyses, self._recognition = analyses, recognition
         self._seen, self._audit, self._settings = seen, audit, settings
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(QUEUE_SIZE)
+        self._arrived = threading.Event()  # a request was stored, or the worker must stop
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._work, name="dht-requests", daemon=True)
 
     def start(self) -> None:
+        """Answer `busy` what a crash left refused, then start the worker, which first takes what
+        an earlier run left waiting. Called before the DHT listener is added."""
+        for request in self._seen.unanswered():
+            if request.refused:
+                self._refuse(request)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop the worker; an analysis it stops stays stored and is resumed at the next start."""
         self._stopping.set()
-        while not self._queue.empty():
-            pending = self._queue.get_nowait()
-            if pending is not None:
-                self._seen.forget(pending["value"]["request_id"])
-        self._queue.put(None)
+        self._arrived.set()
         self._thread.join(timeout)
 
     def receive(self, persistent: dict[str, Any]) -> None:
-        """A Persistent message from the DHT reader thread: take it if it is a new request."""
+        """A Persistent message from the DHT reader thread: store it if it is a new request."""
         topic, value = persistent.get("topic_name"), persistent.get("value")
         if topic not in (REQUEST_TOPIC, CAM_REQUEST_TOPIC) or persistent.get("deleted"):
             return
@@ -85,21 +99,39 @@ class DhtRequests:
             log.warning("ignored a %s message without a usable request_id", topic)
             return
         try:
-            if self._stopping.is_set() or not self._seen.first_time(request_id):
-                return
+            state = self._seen.take(request_id, topic, value, QUEUE_SIZE)
         except sqlite3.Error:
-            log.exception("request %s could not be recorded; ignored", request_id)
+            log.exception("request %s could not be stored; ignored", request_id)
             return
-        try:
-            self._queue.put_nowait({"topic": topic, "value": value})
-        except queue.Full:
-            self._answer(topic, value, uuid.uuid4().hex, ServiceBusy("too many bus requests"))
+        if state == REFUSED:
+            self._refuse(BusRequest(request_id, topic, value, refused=True, runs=0))
+        elif state == WAITING:
+            self._arrived.set()
 
     def _work(self) -> None:
-        while (request := self._queue.get()) is not None:
-            self._handle(request["topic"], request["value"])
+        tried: set[str] = set()  # taken by this process and still unanswered: an answer that
+        while not self._stopping.is_set():  # could not be stored waits for the next start
+            self._arrived.clear()
+            try:
+                waiting = [r for r in self._seen.unanswered() if not r.refused]
+            except sqlite3.Error:
+                log.exception("stored bus requests cannot be read; retrying")
+                self._arrived.wait(RETRY_S)
+                continue
+            tried &= {r.request_id for r in waiting}
+            pending = [r for r in waiting if r.request_id not in tried]
+            if not pending:
+                self._arrived.wait()
+                continue
+            tried.add(pending[0].request_id)
+            self._handle(pending[0])
 
-    def _handle(self, topic: str, value: dict[str, Any]) -> None:
+    def _refuse(self, request: BusRequest) -> None:
+        error = ServiceBusy(f"more than {QUEUE_SIZE} bus requests are waiting")
+        self._answer(request, uuid.uuid4().hex, error)
+
+    def _handle(self, request: BusRequest) -> None:
+        topic, value = request.topic, request.value
         ids = _request_ids(value)
         trail = AuditTrail("dht", *(getattr(ids, k) for k in _ID_FIELDS))
         if topic == CAM_REQUEST_TOPIC:
@@ -110,24 +142,29 @@ class DhtRequests:
             str(value.get("database_path") or ""),
             partial(self._media, topic, value),
             publish=True,
+            companion=self._seen.answered(request.request_id),
         )
         outcome = "ok"
         try:
+            if self._seen.started(request.request_id) > RUNS:
+                raise AnalysisInterrupted(
+                    f"the analysis was interrupted {RUNS} times (the service stopped); not retried"
+                )
             if None in (ids.requestor_id, ids.requestor_type):
                 raise InvalidParameter(
                     "requestor_id and requestor_type must be 1-128 plain characters"
                 )
             self._analyses.run(order, trail, self._run)
         except Cancelled:
-            self._seen.forget(value["request_id"])
+            self._seen.stopped(request.request_id)
             return
         except AppError as exc:
             outcome = exc.code
-            self._answer(topic, value, order.analysis_id, exc)
+            self._answer(request, order.analysis_id, exc)
         except Exception:
-            log.exception("bus request %s failed", value["request_id"])
+            log.exception("bus request %s failed", request.request_id)
             outcome = "internal_error"
-            self._answer(topic, value, order.analysis_id, AppError("internal error; see the log"))
+            self._answer(request, order.analysis_id, AppError("internal error; see the log"))
         self._audit.record(trail.finish(outcome, 0))  # no HTTP status: a bus request
         log.info("%s %s", topic, outcome)
 
@@ -143,14 +180,15 @@ class DhtRequests:
         """Run on this worker thread; a shutdown or REQUEST_TIMEOUT_S stops the analysis."""
         return job(watchdog(self._settings.request_timeout_s, self._stopping))
 
-    def _answer(self, topic: str, value: dict[str, Any], analysis_id: str, error: AppError) -> None:
-        camera = topic == CAM_REQUEST_TOPIC
+    def _answer(self, request: BusRequest, analysis_id: str, error: AppError) -> None:
+        camera = request.topic == CAM_REQUEST_TOPIC
         self._analyses.answer_error(
-            _request_ids(value),
+            _request_ids(request.value),
             analysis_id,
             MediaType.CAMERA if camera else None,
-            None if camera else _file_label(value),
+            None if camera else _file_label(request.value),
             error,
+            self._seen.answered(request.request_id),
         )
 
 

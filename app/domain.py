@@ -38,12 +38,14 @@ class Box:
 
 @dataclass(frozen=True)
 class Match:
-    """The gallery's answer for one face: a resident name, or None when nobody is close enough."""
+    """The gallery's answer for one face: a resident name, or None when nobody is close enough,
+    or when the face is too small for its blur to be told apart (`unrecognisable`)."""
 
     name: str | None
     distance: float
     threshold: float
     confidence: int
+    unrecognisable: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,13 @@ class AnalysisResult:
     analysed_frames: int
     residents: tuple[ResidentSighting, ...]
     unknown_faces: int
+    unrecognisable_faces: int = 0  # faces too small for their blur to be told apart
     labels: dict[int, str] = field(default_factory=dict)
     model: ModelInfo | None = None
 
 
 # What a watched camera reports (docs/cameras.md); a new kind of event is one more name here.
-EVENT_TYPES = ("recognized", "left", "unknown")
+EVENT_TYPES = ("recognized", "left", "unknown", "unrecognisable")
 
 
 @dataclass(frozen=True)

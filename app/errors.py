@@ -39,6 +39,12 @@ class GalleryNotFound(AppError):
     code = "gallery_not_found"
 
 
+class GalleryUnreadable(AppError):
+    """The resident directory itself cannot be listed (permissions, I/O error)."""
+
+    code = "gallery_unreadable"
+
+
 class ModelUnavailable(AppError):
     """A configured model cannot run here (weights missing, backend not installed)."""
 
@@ -119,6 +125,12 @@ class ResidentExists(AppError):
     """A new resident name (enroll, rename) is already taken in that gallery."""
 
     code = "resident_exists"
+
+
+class ResidentIsLink(AppError):
+    """The resident's folder or photo is a symbolic link, which the service never follows."""
+
+    code = "resident_is_link"
 
 
 class InvalidResidentName(AppError):

@@ -6,7 +6,10 @@ and *every* address the host resolves to must be a public unicast address: loopb
 link-local, carrier-grade NAT, multicast and reserved ranges are refused (IPv4-mapped IPv6 too).
 The connection then goes to the checked address itself, with the host name kept for the `Host`
 header and TLS verification, so a second DNS answer cannot redirect it (no DNS rebinding).
-The body is read up to `max_bytes`, within `timeout_s` of wall-clock time.
+The body is read up to `max_bytes`, within `timeout_s` of wall-clock time: a timer shuts the
+socket down at the deadline, whatever the fetch is waiting for (connecting, TLS, headers or body),
+so a server trickling one byte a second cannot hold a fetch past it. Only the DNS look-up is left
+to the resolver's own timeouts.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import urljoin, urlsplit
@@ -89,23 +95,63 @@ def fetch(url: str, policy: UrlPolicy, out: IO[bytes]) -> None:
         target = check(url, policy)
         conn = _connection(target, _remaining(deadline, policy))
         try:
-            conn.request("GET", target.path, headers={"Accept": "image/*"})
-            response = conn.getresponse()
-            location = response.getheader("Location")
-            if response.status in _REDIRECTS and location:
-                url = urljoin(url, location)
-                continue
-            if response.status != 200:
-                raise ImageUrlUnavailable(f"the image server answered HTTP {response.status}")
-            copy_limited(response, out, policy, deadline)
-            return
+            with _cut_at(deadline, conn, policy):
+                location = _get(conn, target, out, policy, deadline)
         except TimeoutError as exc:
             raise ImageUrlTimeout(f"the image URL took longer than {policy.timeout_s:g} s") from exc
         except (OSError, http.client.HTTPException) as exc:
             raise ImageUrlUnavailable("the image URL could not be fetched") from exc
         finally:
             conn.close()
+        if location is None:
+            return
+        url = urljoin(url, location)
     raise ImageUrlUnavailable(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _get(
+    conn: http.client.HTTPConnection,
+    target: Target,
+    out: IO[bytes],
+    policy: UrlPolicy,
+    deadline: float,
+) -> str | None:
+    """GET the target into `out`; the redirect's Location instead, when it answers one."""
+    conn.request("GET", target.path, headers={"Accept": "image/*"})
+    response = conn.getresponse()
+    location = response.getheader("Location")
+    if response.status in _REDIRECTS and location:
+        return location
+    if response.status != 200:
+        raise ImageUrlUnavailable(f"the image server answered HTTP {response.status}")
+    copy_limited(response, out, policy, deadline)
+    return None
+
+
+@contextmanager
+def _cut_at(deadline: float, conn: http.client.HTTPConnection, policy: UrlPolicy) -> Iterator[None]:
+    """Shut the connection's socket down at `deadline`; what was cut short is ImageUrlTimeout."""
+    fired = threading.Event()
+
+    def cut() -> None:
+        fired.set()
+        if conn.sock is not None:
+            with suppress(OSError):
+                conn.sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except (OSError, http.client.HTTPException) as exc:
+        if fired.is_set():
+            raise ImageUrlTimeout(f"the image URL took longer than {policy.timeout_s:g} s") from exc
+        raise
+    finally:
+        timer.cancel()
+    if fired.is_set():  # a body cut short may look complete: never keep it
+        raise ImageUrlTimeout(f"the image URL took longer than {policy.timeout_s:g} s")
 
 
 def copy_limited(source: IO[bytes], out: IO[bytes], policy: UrlPolicy, deadline: float) -> None:
@@ -164,8 +210,8 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self._tls = ssl.create_default_context()
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self.host)
 
 
 def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:

@@ -7,6 +7,7 @@ case (app/analyses.py), the residents package or, for single-image queries, dire
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -30,6 +31,8 @@ from app.pipeline.sources import (
     open_media,
     resolve_cam_link,
 )
+
+log = logging.getLogger(__name__)
 
 # What a request's `path` may say to mean the default gallery (the SIFIS original's container path).
 DEFAULT_GALLERY_NAMES = frozenset({"", "database", "/app/database"})
@@ -80,7 +83,16 @@ class Recognition:
                     self.cache,
                 )
                 self._galleries[directory] = gallery
-        gallery.refresh()
+        known = set(gallery.report.skipped)
+        for skipped in gallery.refresh().skipped:
+            if skipped not in known:  # said once, when first met, not on every request
+                log.warning(
+                    "gallery %s: skipped %s of %s: %s",
+                    directory.name,
+                    skipped.file,
+                    skipped.resident,
+                    skipped.reason,
+                )
         return gallery
 
     def resolve_gallery(self, name: str) -> Path:
@@ -113,7 +125,7 @@ class Recognition:
     def recognize_file(
         self, path: Path, privacy: PrivacyLevel, gallery: Gallery, progress: Progress | None = None
     ) -> AnalysisResult:
-        source = open_media(path, privacy, self.limits, self.settings.analysis_fps)
+        source = open_media(path, privacy, self.limits, self.settings.analysis_fps, progress)
         return self.analyzer.analyze(source, gallery, privacy, progress)
 
     def recognize_camera(
@@ -126,7 +138,9 @@ class Recognition:
         progress: Progress | None = None,
     ) -> AnalysisResult:
         """Watch a camera for `duration_s` seconds, less with `stop_early` once a resident shows."""
-        source = CameraSource(target, privacy, self.limits, self.settings.analysis_fps, duration_s)
+        source = CameraSource(
+            target, privacy, self.limits, self.settings.analysis_fps, duration_s, progress
+        )
         return self.analyzer.analyze(
             source, gallery, privacy, progress, stop_on_resident=stop_early
         )

@@ -20,7 +20,7 @@ from app.pipeline.align import LandmarkAligner
 from app.pipeline.analyze import Analyzer
 from app.pipeline.detect import FaceVerifier, build_detector
 from app.pipeline.embed import build_embedder
-from app.pipeline.matching import ThresholdTable
+from app.pipeline.matching import AcceptRule
 from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import MediaLimits
 from app.recognition import Recognition
@@ -139,14 +139,14 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
         aligner=LandmarkAligner(str(weights / models.SHAPE_PREDICTOR_5), embedder.chip_size),
         embedder=embedder,
         verifier=FaceVerifier(str(weights / models.MMOD_DETECTOR)),
-        thresholds=ThresholdTable.load(),
+        rule=AcceptRule.load(embedder.name, settings.match_threshold),
         confirm_frames=settings.confirm_frames,
-        fixed_threshold=settings.match_threshold,
     )
     limits = MediaLimits(
         max_frame_pixels=settings.max_frame_pixels,
         max_video_seconds=settings.max_video_seconds,
         max_video_frames=settings.max_video_frames,
+        max_decoded_pixels=settings.max_decoded_pixels,
         open_timeout_ms=settings.open_timeout_ms,
         read_timeout_ms=settings.read_timeout_ms,
     )

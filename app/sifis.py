@@ -57,6 +57,7 @@ class ResultValue(_Header):
     analysed_frames: int
     residents: list[dict[str, Any]]
     unknown_faces: int
+    unrecognisable_faces: int
     model: dict[str, Any] | None
 
 
@@ -98,6 +99,7 @@ def result_value(
         "analysed_frames": result.analysed_frames,
         "residents": [asdict(s) for s in result.residents],
         "unknown_faces": result.unknown_faces,
+        "unrecognisable_faces": result.unrecognisable_faces,
         "model": asdict(result.model) if result.model else None,
     }
 

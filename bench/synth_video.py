@@ -98,12 +98,12 @@ def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[
 
 
 def sample_scene(faces: Path, fps: float = 10.0) -> list[Appearance]:
-    """README's "try it" video (6 s): Alice (img4) in the first 2.5 s, Bob (img59) in the last
+    """README's "try it" video (6 s): Alice (img4) in the first 2.5 s, Bob (img16) in the last
     2.5 s, a stranger (img29) throughout; none of these photos is in `database/`."""
     s = int(fps)
     return [
         Appearance(faces / "img4.jpg", 0, 25 * s // 10, 200, (20, 40), (60, 60)),
-        Appearance(faces / "img59.jpg", 35 * s // 10, 6 * s, 200, (220, 100), (180, 120)),
+        Appearance(faces / "img16.jpg", 35 * s // 10, 6 * s, 200, (220, 100), (180, 120)),
         Appearance(faces / "img29.jpg", 0, 6 * s, 200, (420, 40), (400, 80)),
     ]
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
 import struct
 import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 
 def write_video(path: Path, frames: int, fps: float = 25.0, size=(160, 120)) -> Path:
@@ -50,9 +53,33 @@ def hostile_files(tmp: Path, faces: Path) -> dict[str, Path]:
         "playlist.mp4": (HLS_PLAYLIST, "unsupported_media"),
         "huge.png": (png_header(100_000, 100_000), "media_too_large"),
         "corrupt.jpg": ((faces / "img1.jpg").read_bytes()[:300], "undecodable_media"),
+        "many-scans.jpg": (many_scan_jpeg(2_000), "media_too_large"),
+        "many-frames.gif": (many_frame_gif(20_000), "media_too_large"),
     }
     out = {}
     for name, (blob, code) in cases.items():
         (tmp / name).write_bytes(blob)
         out[code + ":" + name] = tmp / name
     return out
+
+
+def many_scan_jpeg(scans: int, size: tuple[int, int] = (1920, 1080)) -> bytes:
+    """A progressive JPEG whose smallest scan is repeated `scans` times: libjpeg decodes every
+    repeat over the whole canvas (about 1.4 ms each at 4K), in one call nothing interrupts."""
+    noise = np.random.default_rng(0).integers(0, 255, (size[1] // 8, size[0] // 8, 3), np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(noise).resize(size).save(out, "JPEG", progressive=True, quality=30)
+    data = out.getvalue()
+    scans_at = [m.start() for m in re.finditer(rb"\xff\xda", data)]
+    ends = [re.compile(rb"\xff[^\x00\xd0-\xd7]").search(data, s + 2).start() for s in scans_at]
+    start, end = min(zip(scans_at[1:], ends[1:], strict=True), key=lambda se: se[1] - se[0])
+    return data[: ends[-1]] + data[start:end] * scans + data[ends[-1] :]
+
+
+def many_frame_gif(frames: int, size: tuple[int, int] = (3840, 2160), delay_cs: int = 2) -> bytes:
+    """A GIF of `frames` one-pixel frames on a `size` canvas: 23 bytes a frame, each decoded as a
+    whole canvas."""
+    header = b"GIF89a" + struct.pack("<HHBBB", *size, 0x80, 0, 0) + b"\0\0\0\xff\xff\xff"
+    control = b"\x21\xf9\x04\x00" + struct.pack("<H", delay_cs) + b"\0\0"
+    pixel = b"\x2c" + struct.pack("<HHHH", 0, 0, 1, 1) + b"\0\x02\x02\x44\x01\0"
+    return header + (control + pixel) * frames + b"\x3b"

@@ -12,9 +12,18 @@ from app.api.errors import Unauthorized
 OPEN_ENDPOINTS = frozenset({"ops.health"})
 
 
+def expected_key(api_key: SecretStr | None) -> bytes:
+    """The key requests must carry; empty when API_KEY is unset or empty (no authentication)."""
+    return api_key.get_secret_value().encode() if api_key else b""
+
+
+def key_matches(given: bytes, expected: bytes) -> bool:
+    return hmac.compare_digest(given, expected)
+
+
 def register(app: Flask, api_key: SecretStr | None) -> None:
-    expected = api_key.get_secret_value().encode() if api_key else b""
-    if not expected:  # unset or empty: no authentication
+    expected = expected_key(api_key)
+    if not expected:
         return
 
     @app.before_request
@@ -22,5 +31,5 @@ def register(app: Flask, api_key: SecretStr | None) -> None:
         if request.endpoint in OPEN_ENDPOINTS:
             return
         given = request.headers.get("X-API-Key", "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not key_matches(given, expected):
             raise Unauthorized("missing or wrong X-API-Key header")

@@ -7,6 +7,7 @@ also sent as header `X-Request-Id`.
 
 from __future__ import annotations
 
+import errno
 import logging
 import uuid
 
@@ -40,6 +41,7 @@ STATUS: dict[str, int] = {
     "resident_exists": 409,
     "camera_exists": 409,
     "camera_read_only": 409,
+    "resident_is_link": 409,
     "upload_too_large": 413,
     "metadata_too_large": 413,
     "image_url_too_large": 413,
@@ -55,9 +57,11 @@ STATUS: dict[str, int] = {
     "gallery_read_only": 503,
     "not_ready": 503,
     "model_unavailable": 503,
+    "gallery_unreadable": 503,
     "camera_timeout": 504,
     "analysis_timeout": 504,
     "image_url_timeout": 504,
+    "insufficient_storage": 507,
 }
 RETRY_AFTER_S: dict[str, int] = {"busy": 5, "not_ready": 10}
 _HTTP_CODES = {
@@ -95,7 +99,13 @@ def error_code(exc: Exception) -> str:
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         return _HTTP_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+    if _disk_full(exc):
+        return "insufficient_storage"
     return "internal_error"
+
+
+def _disk_full(exc: Exception) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
 
 
 def error_response(code: str, message: str) -> Response:
@@ -137,6 +147,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
+        if _disk_full(exc):
+            # free the space this request's uploads took first, so that its audit row fits
+            discard = getattr(request, "discard_uploads", None)
+            if discard is not None:
+                discard()
+            log.error("disk full while handling %s", request.endpoint)
+            return error_response("insufficient_storage", "no space left to store the upload")
         log.exception("unexpected error in %s", request.endpoint)
         return error_response("internal_error", "internal error; see the server log")
 

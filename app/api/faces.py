@@ -68,13 +68,18 @@ def identify(trail: AuditTrail, privacy_parameter: str) -> Response:
                 {
                     "box": box(f.face.box),
                     "name": f.match.name,
+                    "unrecognisable": f.match.unrecognisable,
                     "confidence": f.match.confidence,
                     "distance": _number(f.match.distance),
+                    "threshold": round(f.match.threshold, 4),
                 }
                 for f in found
             ],
-            "unknown_faces": sum(1 for f in found if f.match.name is None),
-            "model": asdict(recognition.analyzer.model_info(privacy)),
+            "unknown_faces": sum(
+                1 for f in found if f.match.name is None and not f.match.unrecognisable
+            ),
+            "unrecognisable_faces": sum(1 for f in found if f.match.unrecognisable),
+            "model": asdict(recognition.analyzer.model_info()),
         }
     )
 
@@ -93,6 +98,7 @@ def verify(trail: AuditTrail, privacy_parameter: str) -> Response:
         {
             "privacy_parameter": privacy.kernel,
             "same_person": result.same,
+            "unrecognisable": result.unrecognisable,
             "distance": _number(result.distance),
             "threshold": round(result.threshold, 4),
             "confidence": result.confidence,

@@ -51,7 +51,7 @@ def document(settings: Settings, version: str) -> dict[str, Any]:
                             }
                         },
                     },
-                    "responses": _responses([*analysis_errors, 415, 422]),
+                    "responses": _responses([*analysis_errors, 415, 422, 507]),
                 }
             },
             "/cam_face_recognition/{cam_link}/{privacy_parameter}/{requestor_id}/{requestor_type}"
@@ -257,6 +257,7 @@ def _schemas() -> dict[str, Any]:
             "analysed_frames",
             "residents",
             "unknown_faces",
+            "unrecognisable_faces",
             "model",
         ],
         "properties": {
@@ -282,6 +283,11 @@ def _schemas() -> dict[str, Any]:
             "analysed_frames": {"type": "integer"},
             "residents": {"type": "array", "items": sighting},
             "unknown_faces": {"type": "integer"},
+            "unrecognisable_faces": {
+                "type": "integer",
+                "description": "Faces too small for the privacy level to be told apart: "
+                "neither a resident nor a stranger (docs/recognition.md)",
+            },
             "model": {
                 "type": "object",
                 "required": ["detector", "recognizer", "threshold"],
@@ -403,7 +409,7 @@ def _images_form(with_name: bool) -> dict[str, Any]:
 def _resident_paths() -> dict[str, Any]:
     gallery, name = _gallery_query(), _name()
     common = [400, 401, 404, 500, 503]
-    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504]
+    enroll_errors = [*common, *_URL_ERRORS, 413, 415, 422, 504, 507]
     return {
         "/residents": {
             "get": {
@@ -432,7 +438,7 @@ def _resident_paths() -> dict[str, Any]:
                 "operationId": "get_resident",
                 "summary": "One resident",
                 "parameters": [name, gallery],
-                "responses": {**_ok("The resident", "Resident"), **_errors(common)},
+                "responses": {**_ok("The resident", "Resident"), **_errors([*common, 409])},
             },
             "patch": {
                 "operationId": "update_resident",
@@ -463,7 +469,10 @@ def _resident_paths() -> dict[str, Any]:
                 "operationId": "delete_resident",
                 "summary": "Delete a resident: its images, metadata and cached embeddings",
                 "parameters": [name, gallery],
-                "responses": {**_ok("What was removed", "Deletion"), **_errors([*common, 504])},
+                "responses": {
+                    **_ok("What was removed", "Deletion"),
+                    **_errors([*common, 409, 504]),
+                },
             },
         },
         "/residents/{name}/images": {
@@ -474,7 +483,7 @@ def _resident_paths() -> dict[str, Any]:
                 "requestBody": _images_form(with_name=False),
                 "responses": {
                     **_ok("Added", "Enrollment", "201"),
-                    **_errors(enroll_errors),
+                    **_errors([*enroll_errors, 409]),
                     "422": _json(
                         "enrollment_rejected (with `rejected`), undecodable_media, media_too_large",
                         "RejectedEnrollment",
@@ -495,7 +504,7 @@ def _resident_paths() -> dict[str, Any]:
                 ],
                 "responses": {
                     **_ok("Removed", "ImageRemoval"),
-                    **_errors([*common, 504]),
+                    **_errors([*common, 409, 504]),
                 },
             },
         },
@@ -520,7 +529,7 @@ def _resident_paths() -> dict[str, Any]:
 
 def _face_paths(settings: Settings) -> dict[str, Any]:
     privacy = _tail(settings)[0]
-    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, *_URL_ERRORS])
+    errors = _errors([400, 401, 413, 415, 422, 500, 503, 504, 507, *_URL_ERRORS])
     one_image = _multipart({"file": _IMAGE_PART, "image_url": _IMAGE_URL}, [])
     return {
         "/faces/detect/{privacy_parameter}": {
@@ -696,30 +705,46 @@ def _face_schemas() -> dict[str, Any]:
             },
         ),
         "Identification": _object(
-            ["privacy_parameter", "faces", "unknown_faces", "model"],
+            ["privacy_parameter", "faces", "unknown_faces", "unrecognisable_faces", "model"],
             {
                 "privacy_parameter": {"type": "integer"},
                 "faces": {
                     "type": "array",
                     "items": _object(
-                        ["box", "name", "confidence", "distance"],
+                        ["box", "name", "unrecognisable", "confidence", "distance", "threshold"],
                         {
                             "box": _ref("Box"),
                             "name": {"type": ["string", "null"]},
+                            "unrecognisable": {"type": "boolean"},
                             "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
                             "distance": {"type": ["number", "null"]},
+                            "threshold": {
+                                "type": "number",
+                                "description": "Accept distance for this face: its blur "
+                                "relative to its size and the gallery's size",
+                            },
                         },
                     ),
                 },
                 "unknown_faces": {"type": "integer"},
+                "unrecognisable_faces": {"type": "integer"},
                 "model": model,
             },
         ),
         "Verification": _object(
-            ["privacy_parameter", "same_person", "distance", "threshold", "confidence", "faces"],
+            [
+                "privacy_parameter",
+                "same_person",
+                "unrecognisable",
+                "distance",
+                "threshold",
+                "confidence",
+                "faces",
+            ],
             {
                 "privacy_parameter": {"type": "integer"},
                 "same_person": {"type": "boolean"},
+                "unrecognisable": {"type": "boolean"},
                 "distance": {"type": "number"},
                 "threshold": {"type": "number"},
                 "confidence": {"type": "integer", "minimum": 0, "maximum": 100},

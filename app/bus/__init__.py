@@ -21,7 +21,7 @@ from app.bus.publisher import Publisher
 from app.bus.sender import Sender
 from app.config import Settings
 from app.sifis import RequestIds, progress_value
-from app.store.outbox import Outbox
+from app.store.outbox import Companion, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,13 @@ class Bus:
     def configured(self) -> bool:
         return bool(self.publishers)
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, companion: Companion | None = None) -> None:
+        """Store `event` for every bus (with `companion`'s write, in the same transaction)."""
         if not self.publishers:
             return
         try:
-            self.outbox.add((p.name, m) for p in self.publishers for m in p.render(event))
+            batch = [(p.name, m) for p in self.publishers for m in p.render(event)]
+            self.outbox.add(batch, companion)
         except Exception:  # whatever goes wrong here must not fail the analysis
             log.exception("a bus message could not be stored; it is lost")
             return

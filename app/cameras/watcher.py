@@ -62,6 +62,7 @@ class CameraStatus:
 class Reporter(Protocol):
     def recognized(self, camera: str, privacy: int, resident: str, confidence: int) -> None: ...
     def unknown(self, camera: str, privacy: int) -> None: ...
+    def unrecognisable(self, camera: str, privacy: int) -> None: ...
     def seen(self, camera: str, resident: str) -> None: ...
 
 
@@ -175,4 +176,7 @@ class Watcher:
             and len(track.embedded) >= self._rules.unknown_after
         ):
             reported.add(track.id)
-            self._reporter.unknown(self.name, self.privacy)
+            if track.unrecognisable():  # too small for its blur: not a stranger, not anyone
+                self._reporter.unrecognisable(self.name, self.privacy)
+            else:
+                self._reporter.unknown(self.name, self.privacy)

@@ -105,6 +105,9 @@ class Watching:
     def unknown(self, camera: str, privacy: int) -> None:
         self._emit("unknown", camera, None, None, privacy)
 
+    def unrecognisable(self, camera: str, privacy: int) -> None:
+        self._emit("unrecognisable", camera, None, None, privacy)
+
     def seen(self, camera: str, resident: str) -> None:
         self.presence.seen(resident, camera)
 

@@ -11,8 +11,8 @@ from app.domain import AnalysisResult, Box, Match, ModelInfo
 from app.pipeline.align import AlignedFace, LandmarkAligner
 from app.pipeline.detect import Detector, FaceVerifier
 from app.pipeline.embed import ChipProfile, Embedder
-from app.pipeline.gallery import Enrollment, Gallery
-from app.pipeline.matching import Mode, ThresholdTable
+from app.pipeline.gallery import Enrollment, Gallery, view_id
+from app.pipeline.matching import BLUR_LEVELS, AcceptRule, kernel_for_sigma
 from app.pipeline.prefetch import prefetched
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.sources import FrameSource
@@ -54,23 +54,18 @@ class Analyzer:
         aligner: LandmarkAligner,
         embedder: Embedder,
         verifier: FaceVerifier,
-        thresholds: ThresholdTable,
+        rule: AcceptRule,
         confirm_frames: int,
-        fixed_threshold: float | None = None,
     ) -> None:
         self.detector, self.aligner, self.embedder = detector, aligner, embedder
-        self.verifier = verifier
-        self.thresholds, self.confirm_frames = thresholds, confirm_frames
-        self.fixed_threshold = fixed_threshold
+        self.verifier, self.rule, self.confirm_frames = verifier, rule, confirm_frames
 
-    def threshold(self, privacy: PrivacyLevel, mode: Mode = "gallery") -> float:
-        if self.fixed_threshold is not None:
-            return self.fixed_threshold
-        e = self.embedder
-        return self.thresholds.threshold(e.name, e.metric, privacy.kernel, mode)
-
-    def model_info(self, privacy: PrivacyLevel) -> ModelInfo:
-        return ModelInfo(self.detector.name, self.embedder.name, round(self.threshold(privacy), 3))
+    def model_info(self) -> ModelInfo:
+        """Models and the accept distance of a sharp face against one enrolled photo (blur and
+        a larger gallery tighten it: docs/recognition.md)."""
+        return ModelInfo(
+            self.detector.name, self.embedder.name, round(self.rule.threshold(0, 1), 3)
+        )
 
     def profile(self, privacy: PrivacyLevel) -> ChipProfile:
         return self.embedder.profile(privacy.kernel)
@@ -86,12 +81,27 @@ class Analyzer:
         """Detections the verifier confirms as faces (enrollment photos, unknown candidates)."""
         return [b for b in self.detector.detect(frame) if self.verifier.is_face(frame, b)]
 
-    def embed_profiles(self, frame: BlurredFrame, box: Box) -> dict[str, np.ndarray]:
-        """One face embedded once per chip profile of the embedder, keyed by model id."""
-        return {
-            p.model_id: self.embed(self.aligner.align(frame, [box], p.padding))[0]
+    def view_ids(self) -> tuple[str, ...]:
+        """Cache ids of every enrollment view: each chip profile, clean and at each blur level."""
+        return tuple(
+            view_id(p.model_id, level)
             for p in self.embedder.profiles
-        }
+            for level in (None, *BLUR_LEVELS)
+        )
+
+    def embed_views(self, frame: BlurredFrame, box: Box) -> dict[str, np.ndarray]:
+        """An enrollment face embedded in every view, keyed by view id. The blurred views blur a
+        copy of the photo so that the face gets each level's blur relative to its width."""
+        views = {}
+        for level in (None, *BLUR_LEVELS):
+            view = frame
+            if level is not None:
+                kernel = kernel_for_sigma(level * box.w)
+                view = PrivacyLevel(kernel).blur(frame.pixels.copy())
+            for p in self.embedder.profiles:
+                chip = self.aligner.align(view, [box], p.padding)
+                views[view_id(p.model_id, level)] = self.embed(chip)[0]
+        return views
 
     def embed(self, faces: list[AlignedFace]) -> np.ndarray:
         return self.embedder.embed([f.chip for f in faces])
@@ -105,8 +115,8 @@ class Analyzer:
                 if boxes
                 else "no face found"
             )
-            return {p.model_id: Enrollment(None, reason) for p in self.embedder.profiles}
-        return {m: Enrollment(v) for m, v in self.embed_profiles(frame, boxes[0]).items()}
+            return dict.fromkeys(self.view_ids(), Enrollment(None, reason))
+        return {m: Enrollment(v) for m, v in self.embed_views(frame, boxes[0]).items()}
 
     def identify(
         self, frame: BlurredFrame, gallery: Gallery, privacy: PrivacyLevel
@@ -114,9 +124,19 @@ class Analyzer:
         """Every face of one frame with its best resident (or None)."""
         profile = self.profile(privacy)
         faces = self.faces(frame, profile)
-        index = gallery.index_for(profile.model_id)
-        matches = index.match(self.embed(faces), self.embedder.metric, self.threshold(privacy))
-        return [FaceMatch(f, m) for f, m in zip(faces, matches, strict=True)]
+        return [
+            FaceMatch(f, m) for f, m in zip(faces, self.match(faces, gallery, privacy), strict=True)
+        ]
+
+    def match(
+        self, faces: list[AlignedFace], gallery: Gallery, privacy: PrivacyLevel
+    ) -> list[Match]:
+        """The rule's verdict for each aligned face (cut with `self.profile(privacy)`)."""
+        index = gallery.index_for(self.profile(privacy).model_id)
+        widths = [float(f.box.w) for f in faces]
+        return index.match(
+            self.embed(faces), widths, privacy.kernel, self.embedder.metric, self.rule
+        )
 
     def stream(self, gallery: Gallery, privacy: PrivacyLevel, fps: float, confirm: int) -> Stream:
         """A new frame sequence to analyse incrementally with `step` (a video, a watched
@@ -130,9 +150,7 @@ class Analyzer:
         """Track, embed and match the faces `boxes` of the next analysed frame (frame number
         `index`); returns the track of each box."""
         confirm, privacy = stream.confirm, stream.privacy
-        threshold = self.threshold(privacy)
         profile = self.profile(privacy)
-        known = stream.gallery.index_for(profile.model_id)
         tracks = stream.tracker.assign(stream.analysed, boxes)
         stream.analysed += 1
         todo = [
@@ -144,7 +162,7 @@ class Analyzer:
             or box.iou(track.box) < MIN_MOVE_IOU
         ]
         faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
-        matches = known.match(self.embed(faces), self.embedder.metric, threshold)
+        matches = self.match(faces, stream.gallery, privacy)
         by_box = dict(zip(todo, matches, strict=True))
         for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
             track.observations.append(Observation(index, box, by_box.get(i)))
@@ -185,6 +203,7 @@ class Analyzer:
             analysed_frames=stream.analysed,
             residents=summary.residents,
             unknown_faces=summary.unknown_faces,
+            unrecognisable_faces=summary.unrecognisable_faces,
             labels=summary.labels,
-            model=self.model_info(privacy),
+            model=self.model_info(),
         )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from importlib import resources
+from pathlib import Path
 from typing import Protocol
 
 import cv2
@@ -12,6 +16,9 @@ from app.errors import ModelUnavailable
 from app.pipeline.privacy import BlurredFrame, require_blurred
 
 _MAX_DETECT_SIDE = 960  # larger frames are downscaled for detection; boxes are mapped back
+
+YUNET_FILE = "face_detection_yunet_2023mar.onnx"
+YUNET_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
 
 
 class Detector(Protocol):
@@ -77,7 +84,67 @@ class HogDetector:
         return [b for b in boxes if min(b.w, b.h) >= self._min]
 
 
-DETECTORS = {"opencv": HaarDetector, "dlib": HogDetector}
+def vendored_model(file_name: str, sha256: str) -> Path:
+    """Path of a model file shipped in `app/pipeline/weights/`, after checking its SHA-256."""
+    path = Path(str(resources.files("app.pipeline").joinpath(f"weights/{file_name}")))
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ModelUnavailable(f"model file {path} cannot be read: {exc.strerror}") from None
+    if digest != sha256:
+        raise ModelUnavailable(
+            f"model file {path} is damaged or replaced: SHA-256 {digest}, expected {sha256}; "
+            "reinstall the package"
+        )
+    return path
+
+
+class YuNetDetector:
+    """OpenCV's YuNet CNN (`cv2.FaceDetectorYN`), vendored with its hash.
+
+    It finds blurred faces that Haar misses (LFW, faces ~110 px: 100 % at k = 0, 17 and 35 against
+    Haar's 99.4 / 97.5 / 91.6 %) in about a third of the time. Its score threshold is low (0.5)
+    because blur lowers the score of real faces; the verifier double-checks what matters.
+
+    Boxes are reported in dlib's convention (square, eyebrows to lower lip), which the 5-point
+    landmark predictor was trained on: YuNet's taller box (forehead to chin) mapped by the median
+    relation of the two on clean LFW photos. Landmarks from the mapped box embed better under
+    blur (LFW, 80 residents: TAR at FAR 0.1 % 52.5 % against 46.7 % at k = 17).
+    """
+
+    name = "yunet"
+    SCORE_THRESHOLD = 0.5
+    NMS_THRESHOLD = 0.3
+
+    def __init__(self, min_face_px: int, model: Path | None = None) -> None:
+        path = model or vendored_model(YUNET_FILE, YUNET_SHA256)
+        self._net = cv2.FaceDetectorYN.create(
+            str(path), "", (320, 320), self.SCORE_THRESHOLD, self.NMS_THRESHOLD, 5000
+        )
+        self._lock = threading.Lock()  # the net keeps its input size: one caller at a time
+        self._min = min_face_px
+
+    def detect(self, frame: BlurredFrame) -> list[Box]:
+        pixels = require_blurred(frame).pixels
+        scale = min(1.0, _MAX_DETECT_SIDE / max(frame.width, frame.height))
+        if scale < 1.0:
+            pixels = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        with self._lock:
+            self._net.setInputSize((pixels.shape[1], pixels.shape[0]))
+            _, found = self._net.detect(pixels)
+        boxes = [] if found is None else [_dlib_style(*row[:4], scale, frame) for row in found]
+        return [b for b in boxes if min(b.w, b.h) >= self._min]
+
+
+def _dlib_style(x: float, y: float, w: float, h: float, scale: float, frame: BlurredFrame) -> Box:
+    """A YuNet box as dlib's detectors would draw it (measured: 1.16 x wider, 0.87 x as tall,
+    centred 3 % of the width left and 4.7 % of the height lower)."""
+    cx, cy = x + w / 2 - 0.03 * w, y + h / 2 + 0.047 * h
+    width, height = 1.16 * w, 0.87 * h
+    return _to_box(cx - width / 2, cy - height / 2, width, height, scale, frame)
+
+
+DETECTORS = {"yunet": YuNetDetector, "opencv": HaarDetector, "dlib": HogDetector}
 
 
 def build_detector(name: str, min_face_px: int) -> Detector:

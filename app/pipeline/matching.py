@@ -1,19 +1,32 @@
-"""Vectorised matching against the whole gallery, with thresholds per model and privacy level.
+"""Open-set matching: who a face is, nobody, or "unrecognisable" — never a stranger's guess.
 
-Thresholds come from `thresholds.json`, calibrated by `bench/accuracy.py --calibrate` on the test
-pairs. Two tables per model: `gallery` (a clean enrollment photo against a blurred probe: what
-`/check_directory` does) and `pair` (both images blurred alike: verification). Between calibrated
-kernel sizes the threshold is interpolated linearly; beyond the last one it is held.
+Three facts measured on LFW (docs/recognition.md) shape the rule:
+- Blur hurts in proportion to the face's size: what counts is the blur's sigma relative to the
+  face's width in the frame (`relative_blur`), not the kernel alone.
+- A gallery of N enrolled photos gives a stranger N chances: the accept distance must tighten as
+  N grows (open-set identification), so that the chance of naming a stranger stays the same.
+- Comparing a blurred face with its enrollment photo blurred to the same relative blur, as well as
+  with the clean photo, and averaging both distances, separates people better than either alone.
 
-Confidence (0-100) says how far inside the accept threshold a distance lies:
-`100 * (1 - distance / (2 * threshold))`, clipped. 100 = identical embeddings, 50 = exactly at the
-threshold; a face is only ever named with confidence >= 50.
+The rule (`AcceptRule`): on LFW development folds, the distances of strangers' faces to enrolled
+photos were measured at each relative blur r, down to how close one stranger in 10^8 would come
+(`TailCurve`; measured where the data reach, extrapolated conservatively beyond). A face is named
+only when its fused distance to the nearest resident is below the distance that one comparison
+with a stranger undercuts with chance `stranger_rate / N`, N being the number of enrolled photos
+it was compared with: so the chance that a stranger's face is named stays `stranger_rate` however
+large the gallery. Beyond `max_blur`, or below `min_face_px`, no threshold names a useful share of
+residents without risking strangers: the face is "unrecognisable" rather than a guess or an
+unknown.
+
+Confidence (0-100) says how far inside the accept distance a distance lies:
+`100 * (1 - distance / (2 * threshold))`, clipped; 50 = exactly at the threshold.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
@@ -22,6 +35,10 @@ import numpy as np
 from app.domain import Match
 
 Mode = Literal["gallery", "pair"]
+
+# Relative blur levels at which enrollment photos are also embedded blurred (sigma / face width).
+BLUR_LEVELS = (0.01, 0.015, 0.0225, 0.034, 0.05)
+_SHARP = 0.007  # below this relative blur a face is compared with the clean photos only
 
 
 def distances(probes: np.ndarray, gallery: np.ndarray, metric: str) -> np.ndarray:
@@ -42,64 +59,147 @@ def confidence(distance: float, threshold: float) -> int:
     return round(100 * min(1.0, max(0.0, 1.0 - distance / (2.0 * threshold))))
 
 
-@dataclass(frozen=True)
-class ThresholdTable:
-    """model name -> mode -> ((kernel, threshold), ...) sorted by kernel."""
+def blur_sigma(kernel: int) -> float:
+    """The sigma OpenCV uses for a Gaussian kernel size when given sigma 0 (as the blur is)."""
+    return 0.3 * ((kernel - 1) * 0.5 - 1) + 0.8 if kernel >= 3 else 0.0
 
-    points: dict[str, dict[str, tuple[tuple[int, float], ...]]]
+
+def kernel_for_sigma(sigma: float) -> int:
+    """The odd kernel size whose OpenCV default sigma is closest to `sigma` (0 for none)."""
+    if sigma < 0.5:
+        return 0
+    return max(3, 2 * round((sigma - 0.8) / 0.3 + 1) + 1)
+
+
+def relative_blur(kernel: int, face_px: float) -> float:
+    """Blur sigma as a fraction of the face's width: what decides how much identity survives."""
+    return blur_sigma(kernel) / max(face_px, 1.0)
+
+
+def blur_level(relative: float) -> float | None:
+    """The enrollment blur level nearest `relative` (in log scale), None for a sharp face."""
+    if relative < _SHARP:
+        return None
+    return min(BLUR_LEVELS, key=lambda level: abs(math.log(level / relative)))
+
+
+@dataclass(frozen=True)
+class TailCurve:
+    """How close strangers come, by relative blur: at each calibrated blur level, the distance
+    below which a stranger's face falls with probability 10**log_rate (for each `log_rates`),
+    measured on LFW where the data reach and extrapolated beyond (bench/calibrate.py)."""
+
+    blur: tuple[float, ...]
+    log_rates: tuple[float, ...]  # decreasing, e.g. -1.0 ... -8.0
+    distance: tuple[tuple[float, ...], ...]  # [blur level][log rate]
+
+    def at(self, relative: float, log_rate: float) -> float:
+        """Distance at this relative blur and per-comparison rate (interpolated; held beyond
+        the calibrated range)."""
+        by_level = [
+            float(np.interp(-log_rate, [-r for r in self.log_rates], row)) for row in self.distance
+        ]
+        return float(np.interp(relative, self.blur, by_level))
+
+
+@dataclass(frozen=True)
+class AcceptRule:
+    """When the nearest resident may be named; see the module docstring."""
+
+    curves: dict[str, TailCurve]  # mode -> curve
+    stranger_rate: float  # designed chance that one stranger's face is named
+    max_blur: float  # relative blur beyond which a face is unrecognisable
+    min_face_px: float  # faces narrower than this are unrecognisable at any blur
+    fixed: float | None = None  # MATCH_THRESHOLD: one accept distance for everything
 
     @classmethod
-    def load(cls, text: str | None = None) -> ThresholdTable:
+    def load(cls, model: str, fixed: float | None = None, text: str | None = None) -> AcceptRule:
+        """The calibrated rule of `model` from `acceptance.json`; a model without calibration
+        gets DeepFace's verification threshold, unadjusted (documented as uncalibrated)."""
         if text is None:
-            text = resources.files("app.pipeline").joinpath("thresholds.json").read_text()
-        raw = json.loads(text)["models"]
-        return cls(
-            {
-                model: {
-                    mode: tuple(sorted((int(k), float(t)) for k, t in pts.items()))
-                    for mode, pts in modes.items()
-                }
-                for model, modes in raw.items()
-            }
-        )
+            text = resources.files("app.pipeline").joinpath("acceptance.json").read_text()
+        raw = json.loads(text)["models"].get(model)
+        if raw is None:
+            return cls({}, 0.0, math.inf, 0.0, fixed or _deepface_default(model))
+        curves = {
+            mode: TailCurve(
+                tuple(c["blur"]),
+                tuple(c["log_rates"]),
+                tuple(tuple(row) for row in c["distance"]),
+            )
+            for mode, c in raw["curves"].items()
+        }
+        return cls(curves, raw["stranger_rate"], raw["max_blur"], raw["min_face_px"], fixed)
 
-    def threshold(self, model: str, metric: str, kernel: int, mode: Mode = "gallery") -> float:
-        pts = self.points.get(model, {}).get(mode)
-        if not pts:
-            return _deepface_default(model, metric)
-        ks = [k for k, _ in pts]
-        ts = [t for _, t in pts]
-        return float(np.interp(kernel, ks, ts))
+    def recognisable(self, relative: float, face_px: float) -> bool:
+        return relative <= self.max_blur and face_px >= self.min_face_px
+
+    def threshold(self, relative: float, comparisons: int, mode: Mode = "gallery") -> float:
+        """Accept distance at this relative blur against `comparisons` enrolled photos: where
+        a stranger's face comes that close to one photo with chance `stranger_rate / N`."""
+        if self.fixed is not None:
+            return self.fixed
+        log_rate = math.log10(self.stranger_rate / max(1, comparisons))
+        return self.curves[mode].at(relative, log_rate)
+
+    def judge(
+        self, distance: float, name: str | None, relative: float, face_px: float, comparisons: int
+    ) -> Match:
+        """The verdict for a face whose nearest resident is `name` at `distance`."""
+        threshold = self.threshold(min(relative, self.max_blur), comparisons)
+        if not self.recognisable(relative, face_px):
+            return Match(None, distance, threshold, 0, unrecognisable=True)
+        if name is None or distance > threshold:
+            return Match(None, distance, threshold, 0)
+        return Match(name, distance, threshold, confidence(distance, threshold))
 
 
-def _deepface_default(model: str, metric: str) -> float:
+def _deepface_default(model: str) -> float:
     from deepface.config.threshold import thresholds
 
-    return float(thresholds.get(model, {}).get(metric, 0.4))
+    return float(thresholds.get(model, {}).get("cosine", 0.4))
 
 
 @dataclass(frozen=True)
 class GalleryIndex:
-    """All usable enrollment embeddings of one gallery, one row per image."""
+    """All usable enrollment embeddings of one gallery, one row per photo: clean, and blurred to
+    each of BLUR_LEVELS (same rows), so that a blurred face is compared like with like."""
 
     names: tuple[str, ...]  # resident name of each row
-    vectors: np.ndarray  # (n, d) float32
+    vectors: np.ndarray  # (n, d) float32, clean enrollment photos
+    blurred: dict[float, np.ndarray] = field(default_factory=dict)  # level -> (n, d)
 
     @property
     def residents(self) -> list[str]:
         return sorted(set(self.names))
 
-    def match(self, probes: np.ndarray, metric: str, threshold: float) -> list[Match]:
-        """Nearest resident of each probe row, named only when within `threshold`."""
-        if len(probes) == 0:
-            return []
-        if len(self.names) == 0:
-            return [Match(None, float("inf"), threshold, 0) for _ in range(len(probes))]
-        dist = distances(probes, self.vectors, metric)
-        best = np.argmin(dist, axis=1)
+    def fused(self, probe: np.ndarray, relative: float, metric: str) -> np.ndarray:
+        """Distance of one probe to every row: the mean of the distances to the clean photo and
+        to the photo blurred like the probe (clean only for a sharp face)."""
+        clean = distances(probe[None], self.vectors, metric)[0]
+        level = blur_level(relative)
+        if level is None or level not in self.blurred:
+            return clean
+        return (clean + distances(probe[None], self.blurred[level], metric)[0]) / 2
+
+    def match(
+        self,
+        probes: np.ndarray,
+        face_px: list[float],
+        kernel: int,
+        metric: str,
+        rule: AcceptRule,
+    ) -> list[Match]:
+        """Nearest resident of each probe row, named only when the rule accepts it."""
         out = []
-        for row, col in enumerate(best):
-            d = float(dist[row, col])
-            name = self.names[col] if d <= threshold else None
-            out.append(Match(name, d, threshold, confidence(d, threshold) if name else 0))
+        for probe, width in zip(probes, face_px, strict=True):
+            relative = relative_blur(kernel, width)
+            if not self.names:
+                out.append(rule.judge(math.inf, None, relative, width, 1))
+                continue
+            dist = self.fused(probe, relative, metric)
+            best = int(np.argmin(dist))
+            out.append(
+                rule.judge(float(dist[best]), self.names[best], relative, width, len(self.names))
+            )
         return out

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from app.errors import InvalidPrivacyParameter
+from app.pipeline.numerals import plain_decimal
 
 _MINT = object()  # capability held only by this module: BlurredFrame's constructor checks it
 
@@ -29,13 +30,12 @@ class PrivacyLevel:
 
     @classmethod
     def parse(cls, raw: str | int, maximum: int) -> PrivacyLevel:
-        text = str(raw).strip()
-        if not text.isdigit() or (len(text) > 1 and text.startswith("0")):
+        value = plain_decimal(str(raw))
+        if value is None:
             raise InvalidPrivacyParameter(
-                f"privacy_parameter must be a non-negative integer without leading zeros, "
-                f"got {str(raw)[:20]!r}"
+                "privacy_parameter must be a non-negative integer in ASCII digits without "
+                f"leading zeros, got {str(raw)[:20]!r}"
             )
-        value = int(text)
         if value > maximum:
             raise InvalidPrivacyParameter(
                 f"privacy_parameter {value} is above the maximum {maximum}"

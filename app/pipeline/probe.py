@@ -9,7 +9,7 @@ from app.domain import Box, MediaType
 from app.errors import NoFaceFound, UnsupportedMedia
 from app.pipeline.analyze import Analyzer, FaceMatch
 from app.pipeline.gallery import Gallery
-from app.pipeline.matching import confidence, distances
+from app.pipeline.matching import confidence, distances, relative_blur
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.sources import ImageSource, MediaLimits, sniff_media_type
 
@@ -18,7 +18,7 @@ from app.pipeline.sources import ImageSource, MediaLimits, sniff_media_type
 class DetectedFace:
     box: Box
     landmarks: tuple[tuple[int, int], ...]  # dlib's 5 points, frame pixels
-    verified: bool  # the verifier (dlib HOG, then MMOD CNN) confirms the Haar box
+    verified: bool  # the verifier (dlib HOG, then MMOD CNN) confirms the detector's box
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Verification:
     threshold: float
     confidence: int
     faces: tuple[int, int]  # faces found in each image; the largest of each is compared
+    unrecognisable: bool  # a face is too small for the blur to tell: `same` is then false
 
 
 def require_image(path: Path) -> None:
@@ -67,9 +68,9 @@ def verify(
     analyzer: Analyzer, first: BlurredFrame, second: BlurredFrame, privacy: PrivacyLevel
 ) -> Verification:
     """Same person or not: the largest confirmed face of each image, against the verification
-    (`pair`) threshold of the privacy level, since both images are blurred alike."""
+    (`pair`) rule at the blur of the more blurred face, since both images are blurred alike."""
     profile = analyzer.profile(privacy)
-    vectors, counts = [], []
+    vectors, counts, widths = [], [], []
     for number, frame in enumerate((first, second), start=1):
         faces = analyzer.faces(frame, profile, verified=True)
         if not faces:
@@ -77,12 +78,18 @@ def verify(
         largest = max(faces, key=lambda f: f.box.area)
         vectors.append(analyzer.embed([largest])[0])
         counts.append(len(faces))
+        widths.append(float(largest.box.w))
     distance = float(distances(vectors[0][None], vectors[1][None], analyzer.embedder.metric)[0, 0])
-    threshold = analyzer.threshold(privacy, "pair")
+    rule, narrowest = analyzer.rule, min(widths)
+    relative = relative_blur(privacy.kernel, narrowest)
+    threshold = rule.threshold(min(relative, rule.max_blur), 1, "pair")
+    unrecognisable = not rule.recognisable(relative, narrowest)
+    same = distance <= threshold and not unrecognisable
     return Verification(
-        same=distance <= threshold,
+        same=same,
         distance=distance,
         threshold=threshold,
-        confidence=confidence(distance, threshold) if distance <= threshold else 0,
+        confidence=confidence(distance, threshold) if same else 0,
         faces=(counts[0], counts[1]),
+        unrecognisable=unrecognisable,
     )

@@ -3,9 +3,12 @@
 Security (docs/security.md): container type is sniffed from the first bytes and only known image and
 video signatures are accepted (an HLS playlist or any text file is refused before FFmpeg sees it);
 videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts and FFmpeg
-restricted to the `file` protocol; resolution, duration and frame count are capped. Camera links
+restricted to the `file` protocol; resolution, duration and frame count are capped. Decoding has a
+budget: progressive JPEGs of many scans are refused before decoding (jpeg.py), frames x pixels are
+capped per request, and the request's deadline is checked after every decoded frame. Camera links
 are a device index, a configured name or an rtsp/rtsps/http/https URL; FFmpeg may then use only the
-protocols of that scheme and live demuxers (no playlists), and a watch lasts a bounded time.
+protocols of that scheme and live demuxers (no playlists), never follows a redirect, and a watch
+lasts a bounded time.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import cv2
@@ -34,7 +38,13 @@ from app.errors import (
     UndecodableMedia,
     UnsupportedMedia,
 )
+from app.pipeline import jpeg
+from app.pipeline.numerals import plain_decimal
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.rtsp_relay import RtspRelay
+
+if TYPE_CHECKING:
+    from app.pipeline.analyze import Progress
 
 _FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
 _FILE_ONLY = "protocol_whitelist;file"
@@ -65,6 +75,7 @@ class MediaLimits:
     max_frame_pixels: int = 3840 * 2160
     max_video_seconds: float = 900.0
     max_video_frames: int = 54_000
+    max_decoded_pixels: int = 50_000_000_000  # frames x pixels decoded for one request
     open_timeout_ms: int = 10_000
     read_timeout_ms: int = 10_000
 
@@ -110,6 +121,34 @@ class FrameSource:
         raise NotImplementedError
 
 
+class DecodeBudget:
+    """What decoding one stream may spend: frames x pixels up to `max_decoded_pixels`, and a
+    `progress` call after every decoded frame (grabbed or analysed), which raises once the
+    request's deadline has passed, so no decode loop outlives its request by more than a frame."""
+
+    def __init__(self, limits: MediaLimits, progress: Progress | None) -> None:
+        self.limits, self.progress = limits, progress
+        self.pixels = 0
+
+    def check_expected(self, frames: int, width: int, height: int) -> None:
+        """Refuse up front a stream whose announced size is already over the budget."""
+        if frames * width * height > self.limits.max_decoded_pixels:
+            raise MediaTooLarge(
+                f"{frames} frames of {width}x{height} are over the decoding budget of "
+                f"{self.limits.max_decoded_pixels} pixels"
+            )
+
+    def spend(self, source: FrameSource, frame_pixels: int) -> None:
+        self.pixels += frame_pixels
+        if self.pixels > self.limits.max_decoded_pixels:
+            raise MediaTooLarge(
+                f"decoding stopped at {self.limits.max_decoded_pixels} pixels (frames x pixels), "
+                "the budget of one request"
+            )
+        if self.progress is not None:
+            self.progress(source.count_frames, source.expected_frames)
+
+
 class ImageSource(FrameSource):
     media_type = MediaType.IMAGE
 
@@ -135,7 +174,10 @@ def decode_image(path: Path, limits: MediaLimits) -> np.ndarray:
     except (OSError, SyntaxError, ValueError) as exc:
         raise UndecodableMedia("the image header cannot be read") from exc
     _check_resolution(width, height, limits)
-    frame = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    data = path.read_bytes()
+    if data.startswith(b"\xff\xd8"):
+        jpeg.check_scans(data)
+    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise UndecodableMedia("the image data cannot be decoded (corrupt or truncated)")
     return frame
@@ -150,24 +192,35 @@ class VideoFileSource(FrameSource):
     media_type = MediaType.VIDEO
 
     def __init__(
-        self, path: Path, privacy: PrivacyLevel, limits: MediaLimits, analysis_fps: float
+        self,
+        path: Path,
+        privacy: PrivacyLevel,
+        limits: MediaLimits,
+        analysis_fps: float,
+        progress: Progress | None = None,
     ) -> None:
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
         self.count_frames = 0
+        self._budget = DecodeBudget(limits, progress)
         self._cap = _open_capture(str(path), _FILE_ONLY, limits)
-        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        _check_resolution(width, height, limits)
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
-        frames = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        self.expected_frames = int(frames) if math.isfinite(frames) and frames > 0 else 0
-        if self.expected_frames / self.fps > limits.max_video_seconds:
+        try:
+            width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+            height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            _check_resolution(width, height, limits)
+            self._frame_pixels = width * height
+            fps = self._cap.get(cv2.CAP_PROP_FPS)
+            self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
+            frames = self._cap.get(cv2.CAP_PROP_FRAME_COUNT)
+            self.expected_frames = int(frames) if math.isfinite(frames) and frames > 0 else 0
+            if self.expected_frames / self.fps > limits.max_video_seconds:
+                raise MediaTooLarge(
+                    f"video lasts {self.expected_frames / self.fps:.0f} s, "
+                    f"over the limit of {limits.max_video_seconds:.0f} s"
+                )
+            self._budget.check_expected(self.expected_frames, width, height)
+        except BaseException:
             self._cap.release()
-            raise MediaTooLarge(
-                f"video lasts {self.expected_frames / self.fps:.0f} s, "
-                f"over the limit of {limits.max_video_seconds:.0f} s"
-            )
+            raise
 
     def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
         cap, limits = self._cap, self.limits
@@ -186,6 +239,7 @@ class VideoFileSource(FrameSource):
                 if index >= limits.max_video_frames or index / self.fps > limits.max_video_seconds:
                     raise MediaTooLarge("video is longer than the configured limits")
                 self.count_frames = index + 1
+                self._budget.spend(self, self._frame_pixels)
                 if frame is not None:
                     _check_resolution(frame.shape[1], frame.shape[0], limits)
                     next_analysed += step
@@ -198,14 +252,19 @@ class VideoFileSource(FrameSource):
 
 
 def open_media(
-    path: Path, privacy: PrivacyLevel, limits: MediaLimits, analysis_fps: float
+    path: Path,
+    privacy: PrivacyLevel,
+    limits: MediaLimits,
+    analysis_fps: float,
+    progress: Progress | None = None,
 ) -> FrameSource:
-    """Open an uploaded file as an image or a video source, after sniffing its type."""
+    """Open an uploaded file as an image or a video source, after sniffing its type. `progress`
+    is called after every decoded video frame and may raise to stop decoding."""
     with open(path, "rb") as fh:
         head = fh.read(512)
     if sniff_media_type(head) is MediaType.IMAGE:
         return ImageSource(path, privacy, limits)
-    return VideoFileSource(path, privacy, limits, analysis_fps)
+    return VideoFileSource(path, privacy, limits, analysis_fps, progress)
 
 
 def _check_resolution(width: int, height: int, limits: MediaLimits) -> None:
@@ -279,14 +338,14 @@ def resolve_cam_link(link: str, policy: CameraPolicy) -> CameraTarget:
     """Turn a request's `cam_link` into a CameraTarget, or refuse it with a typed error."""
     if link in policy.names:
         return _camera_target(policy.names[link], label=link, hosts=frozenset())
-    if link.isdigit() or "://" in link or ":" in link:
+    if plain_decimal(link) is not None or "://" in link or ":" in link:
         return _camera_target(link, label=None, hosts=policy.hosts)
     raise CameraNotFound(f"no camera is configured under the name {link[:40]!r}")
 
 
 def _camera_target(link: str, label: str | None, hosts: frozenset[str]) -> CameraTarget:
-    if link.isdigit():
-        index = int(link)
+    index = plain_decimal(link)
+    if index is not None:
         if index > _MAX_DEVICE_INDEX:
             raise CameraNotFound(f"device index {index} is out of range")
         return CameraTarget(index, None, label or str(index))
@@ -325,12 +384,17 @@ class CameraSource(FrameSource):
         limits: MediaLimits,
         analysis_fps: float,
         duration_s: float,
+        progress: Progress | None = None,
     ) -> None:
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
         self.duration_s = duration_s
         self.count_frames = 0
         self.expected_frames = 0
-        self._cap = _open_camera(target, limits)
+        self._budget = DecodeBudget(limits, progress)
+        self._cap, self._relay = _open_camera(target, limits)
+        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self._frame_pixels = max(width * height, 0)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
 
@@ -351,41 +415,58 @@ class CameraSource(FrameSource):
                     raise MediaTooLarge("the camera sent more frames than the configured limit")
                 index = self.count_frames
                 self.count_frames += 1
+                self._budget.spend(self, self._frame_pixels)
                 if time.monotonic() < next_analysed:
                     continue
                 ok, frame = cap.retrieve()
                 if not ok:
                     continue
                 _check_resolution(frame.shape[1], frame.shape[0], limits)
+                self._frame_pixels = frame.shape[0] * frame.shape[1]
                 next_analysed += interval
                 yield index, self.privacy.blur(frame)
         finally:
             cap.release()
+            if self._relay is not None:
+                self._relay.close()
             elapsed = time.monotonic() - start
             if self.count_frames > 1 and elapsed > 0:
                 self.fps = self.count_frames / elapsed
 
 
-def _open_camera(target: CameraTarget, limits: MediaLimits) -> cv2.VideoCapture:
+def _open_camera(
+    target: CameraTarget, limits: MediaLimits
+) -> tuple[cv2.VideoCapture, RtspRelay | None]:
     """Open a device through the OS's capture backend, a URL through FFmpeg restricted to the
-    protocols of its scheme and to live demuxers; 502 when refused, 504 when it never answers."""
+    protocols of its scheme and to live demuxers, never following a redirect: `max_redirects` 0
+    for HTTP, a relay refusing `3xx` answers for RTSP (rtsp_relay.py). 502 when refused or
+    redirected, 504 when it never answers. A relay is returned to be closed after the watch."""
     if target.device is not None:
         cap = cv2.VideoCapture(target.device)
         if not cap.isOpened():
             cap.release()
             raise CameraUnavailable(f"camera device {target.device} cannot be opened")
-        return cap
+        return cap, None
     assert target.url is not None
-    protocols = _CAMERA_SCHEMES[urlsplit(target.url).scheme.lower()]
-    options = f"protocol_whitelist;{protocols}|format_whitelist;{_CAMERA_FORMATS}"
+    scheme = urlsplit(target.url).scheme.lower()
+    options = f"protocol_whitelist;{_CAMERA_SCHEMES[scheme]}|format_whitelist;{_CAMERA_FORMATS}"
+    url, relay = target.url, None
+    if scheme in ("rtsp", "rtsps"):
+        relay = RtspRelay(target.url, limits.open_timeout_ms / 1000)
+        url, options = relay.url, options + "|rtsp_transport;tcp"
+    else:
+        options += "|max_redirects;0"
     started = time.monotonic()
     try:
-        return _open_capture(target.url, options, limits)
+        return _open_capture(url, options, limits), relay
     except UndecodableMedia as exc:
+        if relay is not None:
+            relay.close()
         if (time.monotonic() - started) * 1000 >= limits.open_timeout_ms * 0.9:
             raise CameraTimeout(
                 f"camera {target.label} did not answer within {limits.open_timeout_ms} ms"
             ) from exc
         raise CameraUnavailable(
-            f"camera {target.label} cannot be opened (unreachable, refused or not a video stream)"
+            f"camera {target.label} cannot be opened (unreachable, refused, redirected or not a "
+            "video stream)"
         ) from exc

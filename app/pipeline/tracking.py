@@ -9,7 +9,9 @@ Rules (documented in docs/recognition.md):
   `confirm_frames` is 1, as for a single image).
 - Every observation of a confirmed track counts as a sighting of R (first/last frame, frames).
 - An unconfirmed track with at least `confirm_frames` observations is one unknown face, unless the
-  CNN verifier found no face in it; shorter unconfirmed tracks are treated as detector noise.
+  CNN verifier found no face in it; shorter unconfirmed tracks are treated as detector noise. It is
+  an unrecognisable face instead when most of its embedded observations were unrecognisable (too
+  small for their blur to be told apart: app/pipeline/matching.py).
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ class Track:
         name, top = votes.most_common(1)[0]
         rest = sum(votes.values()) - top
         return name if top >= confirm_frames and top > rest else None
+
+    def unrecognisable(self) -> bool:
+        """Most embedded observations were too small for their blur to be told apart."""
+        embedded = self.embedded
+        return bool(embedded) and 2 * sum(o.match.unrecognisable for o in embedded) > len(embedded)
 
     def settled(self, confirm_frames: int) -> bool:
         """True when recent embedded observations agree, so one more is unlikely to change much."""
@@ -107,6 +114,7 @@ class Tracker:
 class Summary:
     residents: tuple[ResidentSighting, ...]
     unknown_faces: int
+    unrecognisable_faces: int
     labels: dict[int, str]
 
 
@@ -114,11 +122,15 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
     """Turn tracks into resident sightings, an unknown-face count and SIFIS `Labels`."""
     frames_of: dict[str, set[int]] = {}
     confidences: dict[str, list[int]] = {}
-    unknown = 0
+    unknown = unrecognisable = 0
     for track in tracks:
         name = track.identity(confirm_frames)
         if name is None:
-            unknown += len(track.observations) >= confirm_frames and track.is_face is not False
+            if len(track.observations) >= confirm_frames and track.is_face is not False:
+                if track.unrecognisable():
+                    unrecognisable += 1
+                else:
+                    unknown += 1
             continue
         frames_of.setdefault(name, set()).update(o.frame for o in track.observations)
         confidences.setdefault(name, []).extend(
@@ -144,4 +156,4 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
         for f in frames:
             per_frame.setdefault(f, set()).add(name)
     labels = {f: ", ".join(sorted(per_frame[f])) for f in sorted(per_frame)[:max_labels]}
-    return Summary(tuple(sightings), unknown, labels)
+    return Summary(tuple(sightings), unknown, unrecognisable, labels)

@@ -31,13 +31,16 @@ from app.errors import (
     InvalidResidentName,
     MetadataTooLarge,
     ResidentExists,
+    ResidentIsLink,
     ResidentNotFound,
 )
-from app.pipeline.gallery import GalleryFile, scan
+from app.pipeline.gallery import IMAGE_SUFFIXES, GalleryFile, read_no_link, scan
 
 META_FILE = ".meta.json"
 MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 16  # objects and lists nested in metadata; deeper JSON costs recursion
 MAX_NAME = 64
+MAX_NAME_BYTES = 200  # as UTF-8: `<Name>.jpeg` must stay within a file name's 255 bytes
 IMAGE_ID_LENGTH = 16
 # Letters (any script), digits, and inner spaces, `_`, `.`, `'`, `-`; starts and ends with a
 # letter or digit. So never `.`/`..`, a hidden name, a separator or a control character.
@@ -77,6 +80,11 @@ def new_name(text: object) -> str:
             f"a resident name is 1-{MAX_NAME} letters or digits, with inner spaces, `_`, `.`, `'` "
             "or `-` allowed"
         )
+    if len(text.encode()) > MAX_NAME_BYTES:
+        raise InvalidResidentName(
+            f"a resident name is at most {MAX_NAME_BYTES} bytes as UTF-8 (this one is "
+            f"{len(text.encode())}): fewer letters, or letters of shorter encodings"
+        )
     return text
 
 
@@ -85,10 +93,12 @@ def metadata(raw: object) -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidMetadata("metadata is not valid JSON") from exc
+        except (ValueError, RecursionError) as exc:
+            raise InvalidMetadata("metadata is not valid JSON (or is nested too deeply)") from exc
     if not isinstance(raw, dict):
         raise InvalidMetadata("metadata must be a JSON object")
+    if _nesting(raw) > MAX_METADATA_DEPTH:
+        raise InvalidMetadata(f"metadata nests objects and lists deeper than {MAX_METADATA_DEPTH}")
     if len(_encode(raw)) > MAX_METADATA_BYTES:
         raise MetadataTooLarge(f"metadata is larger than {MAX_METADATA_BYTES} bytes")
     return raw
@@ -96,6 +106,18 @@ def metadata(raw: object) -> dict[str, Any]:
 
 def image_id(sha256: str) -> str:
     return sha256[:IMAGE_ID_LENGTH]
+
+
+def _nesting(value: object) -> int:
+    """How deep objects and lists nest in `value`, measured without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _encode(meta: dict[str, Any]) -> bytes:
@@ -109,11 +131,16 @@ class ResidentDirectory:
         self.root = root.resolve()
 
     def residents(self) -> dict[str, Resident]:
-        """Every resident: a name with photos, or a folder (perhaps with only metadata)."""
+        """Every resident: a name with photos, or a folder (perhaps with only metadata). Symbolic
+        links are not residents (the scan skips them)."""
         photos: dict[str, list[GalleryFile]] = defaultdict(list)
         for f in scan(self.root):
             photos[f.resident].append(f)
-        folders = {e.name for e in self.root.iterdir() if e.is_dir() and not e.name.startswith(".")}
+        folders = {
+            e.name
+            for e in self.root.iterdir()
+            if not e.name.startswith(".") and not e.is_symlink() and e.is_dir()
+        }
         return {
             name: Resident(
                 name,
@@ -126,6 +153,7 @@ class ResidentDirectory:
     def get(self, name: str) -> Resident:
         if not name or name.startswith(".") or any(c in "/\\" or ord(c) < 32 for c in name):
             raise InvalidResidentName("not a resident name (no `/`, `\\`, leading `.` or controls)")
+        self._refuse_links(name)
         resident = self.residents().get(name)
         if resident is None:
             raise ResidentNotFound(f"no resident named {name[:MAX_NAME]!r}")
@@ -186,7 +214,8 @@ class ResidentDirectory:
         return [folder, *singles] if folder.is_dir() else singles
 
     def require_free(self, name: str) -> None:
-        if name in self.residents() or (self.root / name).exists():
+        self._refuse_links(name)
+        if name in self.residents() or os.path.lexists(self.root / name):
             raise ResidentExists(f"a resident named {name!r} already exists")
 
     def _folder_of(self, resident: Resident) -> Path:
@@ -198,11 +227,28 @@ class ResidentDirectory:
                 entry.rename(folder / entry.name)
         return folder
 
+    def _refuse_links(self, name: str) -> None:
+        """ResidentIsLink when a symbolic link in the root would be resident `name` (`<name>` or
+        `<name>.jpg`): the scan skips it, and nothing may read or write through it."""
+        if any(
+            e.is_symlink()
+            and (e.name == name or (e.stem == name and e.suffix.lower() in IMAGE_SUFFIXES))
+            for e in self.root.iterdir()
+        ):
+            raise ResidentIsLink(
+                f"resident {name[:MAX_NAME]!r} is a symbolic link, which this service never "
+                "follows nor changes; replace it by a folder or remove it on the host"
+            )
+
     def _read_metadata(self, name: str) -> dict[str, Any]:
-        """Metadata of a resident; a hand-edited file that is not a JSON object reads as {}."""
+        """Metadata of a resident; a hand-edited file that is not a JSON object, or a symbolic
+        link, reads as {}."""
+        folder = self.root / name
+        if folder.is_symlink():
+            return {}
         try:
-            meta = json.loads((self.root / name / META_FILE).read_text())
-        except (OSError, ValueError):
+            meta = json.loads(read_no_link(folder / META_FILE))
+        except (OSError, ValueError, RecursionError):
             return {}
         return meta if isinstance(meta, dict) else {}
 

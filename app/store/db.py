@@ -73,6 +73,12 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX resident_changes_name ON resident_changes (gallery, name, id)",
+    # DHT requests kept until answered (app/store/bus_requests.py); rows from before are answered.
+    "ALTER TABLE bus_requests ADD COLUMN state TEXT NOT NULL DEFAULT 'answered'",
+    "ALTER TABLE bus_requests ADD COLUMN topic TEXT",
+    "ALTER TABLE bus_requests ADD COLUMN value TEXT",
+    "ALTER TABLE bus_requests ADD COLUMN runs INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX bus_requests_state ON bus_requests (state, received)",
     # Cameras added through the API (app/store/cameras.py); CAMERAS from the settings are not here.
     """
     CREATE TABLE cameras (

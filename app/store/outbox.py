@@ -5,11 +5,14 @@ never holds back another. Policy when full: a destination keeps at most `max_mes
 messages; adding more deletes the oldest pending ones of that destination, and says how many in
 the log (a home cares most about its latest results). A message with a `coalesce_key` replaces a
 pending message of the same destination and key: only the latest progress report is worth sending.
+A `Companion` is a write stored in the same transaction as a batch, so that the two stand or fall
+together (a DHT request is marked answered exactly when its answer is stored).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from app.store.db import Database
 
 log = logging.getLogger(__name__)
+
+Companion = Callable[[sqlite3.Connection], None]
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,9 @@ class Outbox:
     ) -> None:
         self._db, self._max, self._clock = db, max_messages, clock
 
-    def add(self, batch: Iterable[tuple[str, Message]]) -> int:
-        """Store (destination, message) pairs in one transaction; returns how many old messages
-        the size bound dropped."""
+    def add(self, batch: Iterable[tuple[str, Message]], companion: Companion | None = None) -> int:
+        """Store (destination, message) pairs, and `companion`'s write, in one transaction;
+        returns how many old messages the size bound dropped."""
         now, dropped, destinations = self._clock(), 0, set()
         with self._db.connect() as conn:
             for destination, m in batch:
@@ -65,6 +70,8 @@ class Outbox:
                     " ORDER BY id DESC LIMIT -1 OFFSET ?)",
                     (destination, self._max),
                 ).rowcount
+            if companion is not None:
+                companion(conn)
         if dropped:
             log.warning(
                 "outbox full (%d per bus): dropped the %d oldest message(s)", self._max, dropped

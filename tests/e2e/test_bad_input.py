@@ -10,7 +10,7 @@ import requests
 
 from tests.conftest import FACES
 from tests.e2e.server import MAX_CONTENT_LENGTH, free_port
-from tests.media import HLS_PLAYLIST, png_header, write_video
+from tests.media import HLS_PLAYLIST, many_frame_gif, many_scan_jpeg, png_header, write_video
 
 IDS = "a1/NSSD/r1"
 JPEG = (FACES / "img5.jpg").read_bytes()
@@ -53,6 +53,16 @@ TABLE = [
         (f"privacy={p}", "POST", cd(privacy=p), upload(JPEG), 400, "invalid_privacy_parameter")
         for p in ("16", "-3", "abc", "3.5", "53")  # even, negative, not integer, above maximum
     ],
+    *[  # superscript two, full-width, Arabic-Indic and mathematical bold 17, a leading space
+        (f"privacy={p}", "POST", cd(privacy=p), upload(JPEG), 400, "invalid_privacy_parameter")
+        for p in (
+            "%C2%B2",
+            "%EF%BC%91%EF%BC%97",
+            "%D9%A1%D9%A7",
+            "%F0%9D%9F%8F%F0%9D%9F%95",
+            "%2017",
+        )
+    ],
     ("no-file", "POST", cd(), [("path", "database")], 400, "missing_file"),
     ("file-as-text-field", "POST", cd(), [("file", "hello")], 400, "missing_file"),
     ("two-files", "POST", cd(), [("file", PHOTO), ("file", PHOTO)], 400, "too_many_files"),
@@ -62,6 +72,8 @@ TABLE = [
     ("hls-playlist-named-mp4", "POST", cd(), upload(HLS_PLAYLIST), 415, "unsupported_media"),
     ("truncated-mp4", "POST", cd(), truncated_mp4, 422, "undecodable_media"),
     ("absurd-resolution", "POST", cd(), upload(HUGE_PNG), 422, "media_too_large"),
+    ("jpeg-2000-scans", "POST", cd(), upload(many_scan_jpeg(2_000)), 422, "media_too_large"),
+    ("gif-20000-4k-frames", "POST", cd(), upload(many_frame_gif(20_000)), 422, "media_too_large"),
     *[
         (f"gallery={g}", "POST", cd(), [("path", g), ("file", PHOTO)], 404, "gallery_not_found")
         for g in OPAQUE_GALLERY_NAMES
@@ -105,6 +117,7 @@ TABLE = [
     ("cam-pipe", "POST", cam("pipe:0"), None, 400, "invalid_cam_link"),
     ("cam-no-host", "POST", cam("http:///x"), None, 400, "invalid_cam_link"),
     ("cam-unknown-name", "POST", cam("garage"), None, 404, "camera_not_found"),
+    ("cam-superscript-index", "POST", cam("%C2%B2"), None, 404, "camera_not_found"),
     ("cam-host-not-allowed", "POST", cam("rtsp://10.1.2.3/s"), None, 403, "camera_host_forbidden"),
     ("cam-unreachable-host", "POST", cam(CLOSED_PORT_URL), None, 502, "camera_unavailable"),
     ("cam-seed-device-0", "POST", cam("0"), [("path", "/app/database")], 502, "camera_unavailable"),

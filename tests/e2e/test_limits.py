@@ -1,10 +1,14 @@
-"""A second server with an API key, one analysis worker, no queue and a short wall-clock limit."""
+"""A second server with an API key, one analysis worker, no queue, a short wall-clock limit and a
+short request read timeout; and the attacks on connections that these limits hold off."""
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import time
+from contextlib import ExitStack
 
 import pytest
 import requests
@@ -15,6 +19,8 @@ from tests.e2e.server import start_server, stop_server
 KEY = "s3cret-key"
 CHECK = "/check_directory/a.jpg/17/a1/NSSD/r1"
 CAMERA = "/cam_face_recognition/porch/0/a1/NSSD/r2"
+READ_TIMEOUT_S = 3
+SLOW_CLIENTS = 150  # waitress's default connection_limit (100) fell to about 110
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +31,7 @@ def locked(tmp_path_factory, camera):
         ANALYSIS_WORKERS="1",
         ANALYSIS_QUEUE="0",
         REQUEST_TIMEOUT_S="3",
+        HTTP_READ_TIMEOUT_S=str(READ_TIMEOUT_S),
         CAMERAS=json.dumps({"porch": f"{camera.url}/live.mjpg"}),
     )
     yield running
@@ -85,3 +92,53 @@ def test_an_analysis_over_the_wall_clock_limit_is_a_504_and_the_worker_comes_bac
     assert time.monotonic() - started < 10
     with open(FACES / "img5.jpg", "rb") as photo:
         assert post(locked, CHECK, files={"file": photo}).status_code == 200
+
+
+def connect(server, timeout: float = 10) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+
+
+def test_a_body_sent_without_the_key_is_refused_before_it_is_read(locked):
+    """Headers announcing 3 MB (and 150 MB, over the body limit) but only 10 bytes of body: the
+    401 comes at once, not after the body (nor a 413 for the size)."""
+    for length in (3_000_000, 150_000_000):
+        with connect(locked) as sock:
+            sock.sendall(
+                f"POST {CHECK} HTTP/1.1\r\nHost: x\r\nX-API-Key: wrong\r\n"
+                "Content-Type: multipart/form-data; boundary=b\r\n"
+                f"Content-Length: {length}\r\n\r\n--b\r\nxxxx".encode()
+            )
+            reply = sock.makefile("rb").read()  # the server answers, then closes
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 401"), head
+        assert json.loads(body)["error"]["code"] == "unauthorized"
+    assert locked.leftovers() == []
+
+
+def test_slow_clients_do_not_starve_health_or_requests(locked):
+    with ExitStack() as stack:
+        for _ in range(SLOW_CLIENTS):
+            sock = stack.enter_context(connect(locked))
+            sock.sendall(f"POST {CHECK} HTTP/1.1\r\nHost: x\r\nX-A".encode())
+        time.sleep(0.5)  # all accepted and holding a connection
+        assert requests.get(f"{locked.url}/health", timeout=5).status_code == 200
+        welcome = requests.get(f"{locked.url}/welcome", headers={"X-API-Key": KEY}, timeout=5)
+        assert welcome.status_code == 200
+
+
+def test_a_client_trickling_its_request_is_disconnected(locked):
+    """One byte every 0.3 s is never idle; the read timeout still closes it."""
+    request = f"GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: {'y' * 100}\r\n\r\n".encode()
+    with connect(locked) as sock:
+        started = time.monotonic()
+        for byte in request:
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:  # reset by the server
+                break
+            readable, _, _ = select.select([sock], [], [], 0.3)
+            if readable and sock.recv(1) == b"":
+                break  # closed by the server
+        else:
+            pytest.fail("the whole trickled request was read")
+        assert time.monotonic() - started < READ_TIMEOUT_S + 5

@@ -92,7 +92,7 @@ def test_enroll_identify_add_rename_delete(server):
     assert deleted.status_code == 200
     assert deleted.json() == {
         "name": "Alicia",
-        "removed": {"images": 2, "metadata": True, "embeddings": 4},  # 2 chip profiles each
+        "removed": {"images": 2, "metadata": True, "embeddings": 12},  # 6 views each
     }
     assert identify(server, gallery)[0]["name"] is None
     assert not any(h[:16] in image_ids for h in cached_hashes(server))
@@ -184,6 +184,16 @@ def bad(server) -> str:
 
 
 BIG = '{"x": "' + "y" * 5000 + '"}'
+
+
+JSON = {"Content-Type": "application/json"}
+WIDE_NAME = "\U0001d400" * 64  # MATHEMATICAL BOLD CAPITAL A, a letter of 4 bytes in UTF-8
+
+
+def nested(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
 # id, method, route, keyword arguments, status, code
 TABLE = [
     ("name-dotdot", "POST", "/residents", {"data": {"name": "../x"}}, 400, "invalid_resident_name"),
@@ -213,6 +223,17 @@ TABLE = [
         413,
         "metadata_too_large",
     ),
+    *[
+        (
+            f"meta-depth-{depth}",
+            "POST",
+            "/residents",
+            {"data": {"name": "Z", "metadata": nested(depth)}},
+            400,
+            "invalid_metadata",
+        )
+        for depth in (17, 990, 5000)
+    ],
     ("no-image", "POST", "/residents", {"data": {"name": "Z"}}, 400, "missing_file"),
     (
         "too-many",
@@ -281,6 +302,29 @@ TABLE = [
         "invalid_parameter",
     ),
     ("patch-not-json", "PATCH", "/residents/Bob", {"data": "name=x"}, 400, "invalid_parameter"),
+    (
+        "patch-meta-depth-100000",
+        "PATCH",
+        "/residents/Bob",
+        {"data": nested(100_000), "headers": JSON},
+        400,
+        "invalid_parameter",
+    ),
+    (
+        "patch-meta-depth-200",
+        "PATCH",
+        "/residents/Bob",
+        {"data": '{"metadata": ' + nested(200) + "}", "headers": JSON},
+        400,
+        "invalid_metadata",
+    ),
+    *[  # 64 letters of 4 bytes each: 256 bytes, more than a file name may hold
+        (f"name-4-byte-{method}", method, route, kwargs, 400, "invalid_resident_name")
+        for method, route, kwargs in [
+            ("POST", "/residents", {"data": {"name": WIDE_NAME}, "files": {"file": photo(BOB)}}),
+            ("PATCH", "/residents/Bob", {"json": {"name": WIDE_NAME}}),
+        ]
+    ],
     ("since-word", "GET", "/resident-changes", {"since": "soon"}, 400, "invalid_parameter"),
     ("since-negative", "GET", "/resident-changes", {"since": "-1"}, 400, "invalid_parameter"),
 ]
@@ -307,3 +351,42 @@ def test_other_galleries_are_chosen_by_allowlisted_name_only(server):
     assert [r["name"] for r in default] == ["Alice", "Bob", "Carol"]
     raw = server.raw("GET", "/residents/..")
     assert raw.status in (400, 404)
+
+
+def test_symbolic_links_are_never_residents_nor_written_through(server, tmp_path):
+    gallery = new_gallery(server, "links")
+    root = server.state_dir.parent / "galleries" / gallery
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(FACES / ALICE[0], outside / "alice.jpg")
+    (outside / ".meta.json").write_text('{"secret": "outside the gallery"}')
+    (root / "Eve").symlink_to(outside)  # a resident folder leading out of the gallery
+    (root / "Fay.jpg").symlink_to(outside / "alice.jpg")  # a single-photo resident
+    (root / "Bob").symlink_to(outside)  # beside the real Bob.jpg: Bob's folder would be a link
+    listed = api(server, "GET", "/residents", gallery)
+    assert listed.status_code == 200, listed.text
+    assert [(r["name"], r["metadata"]) for r in listed.json()["residents"]] == [("Bob", {})]
+    assert identify(server, gallery)[0]["name"] is None  # Alice's photo behind a link is unread
+    for method, route, kwargs in [
+        ("GET", "/residents/Eve", {}),
+        ("PATCH", "/residents/Eve", {"json": {"metadata": {"x": 1}}}),
+        ("PATCH", "/residents/Bob", {"json": {"metadata": {"x": 1}}}),
+        ("POST", "/residents/Bob/images", {"files": {"file": photo(ALICE[1])}}),
+        ("DELETE", "/residents/Fay", {}),
+        ("DELETE", "/residents/Eve", {}),
+        ("POST", "/residents", {"data": {"name": "Eve"}, "files": {"file": photo(ALICE[1])}}),
+    ]:
+        response = api(server, method, route, gallery, **kwargs)
+        assert response.status_code == 409, (method, route, response.text)
+        assert response.json()["error"]["code"] == "resident_is_link"
+    assert sorted(p.name for p in outside.iterdir()) == [".meta.json", "alice.jpg"]
+    assert (outside / ".meta.json").read_text() == '{"secret": "outside the gallery"}'
+    assert (root / "Eve").is_symlink() and (root / "Fay.jpg").is_symlink()
+    assert (root / "Bob.jpg").is_file()  # not moved into the linked folder
+    (root / "Bob").unlink()
+    (root / "Bob").mkdir()
+    (root / "Bob" / ".meta.json").symlink_to(outside / ".meta.json")
+    assert api(server, "GET", "/residents/Bob", gallery).json()["metadata"] == {}
+    changed = api(server, "PATCH", "/residents/Bob", gallery, json={"metadata": {"x": 1}})
+    assert changed.status_code == 200 and changed.json()["metadata"] == {"x": 1}
+    assert (outside / ".meta.json").read_text() == '{"secret": "outside the gallery"}'

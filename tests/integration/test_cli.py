@@ -84,3 +84,13 @@ def test_progress_bar_only_on_a_terminal(settings, faces, tmp_path):
     )
     screen = log.read_text(errors="replace")
     assert "walk.mp4:" in screen and "frame/s" in screen and "/60 [" in screen
+
+
+def test_serve_start_up_failures_exit_2_with_one_line(settings, tmp_path):
+    """An unwritable STATE_DIR (here a file) stops `serve` before it binds its port."""
+    state = tmp_path / "state-is-a-file"
+    state.write_text("")
+    out = run(["serve"], state, PORT="0", DATABASE_DIR=str(settings.database_dir))
+    assert out.returncode == 2
+    assert out.stderr.startswith("error [startup]: ") and out.stderr.count("\n") == 1
+    assert "Traceback" not in out.stderr

@@ -47,3 +47,15 @@ def test_unknown_model_names_are_refused(tmp_path):
         Services.build(Settings(state_dir=tmp_path, recognizer="NoSuchNet"))
     with pytest.raises(ModelUnavailable, match="unknown detector"):
         Services.build(Settings(state_dir=tmp_path, detector="nope"))
+
+
+def test_yunet_loads_offline_from_the_vendored_file_and_finds_blurred_faces(faces, no_network):
+    import cv2
+
+    from app.pipeline.detect import YuNetDetector
+    from app.pipeline.privacy import PrivacyLevel
+
+    detector = YuNetDetector(min_face_px=20)
+    for kernel in (0, 17, 35):
+        frame = PrivacyLevel(kernel).blur(cv2.imread(str(faces / "couple.jpg")))
+        assert len(detector.detect(frame)) == 2, kernel

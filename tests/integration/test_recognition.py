@@ -8,6 +8,7 @@ import pytest
 
 from app.errors import AppError
 from app.pipeline.detect import HaarDetector
+from app.pipeline.matching import distances, relative_blur
 from app.pipeline.privacy import PrivacyLevel
 from bench.synth_video import Appearance, write_video
 from tests.media import hostile_files
@@ -21,7 +22,7 @@ def recognize(recognition, gallery, path, kernel):
 
 @pytest.mark.parametrize("kernel", [0, 17])
 @pytest.mark.parametrize(
-    "photo, resident", [("img4.jpg", "Alice"), ("img59.jpg", "Bob"), ("img28.jpg", "Carol")]
+    "photo, resident", [("img4.jpg", "Alice"), ("img16.jpg", "Bob"), ("img28.jpg", "Carol")]
 )
 def test_residents_are_recognised_in_other_photos(
     recognition, gallery, faces, photo, resident, kernel
@@ -32,12 +33,31 @@ def test_residents_are_recognised_in_other_photos(
     assert result.count_frames == result.analysed_frames == 1
 
 
-@pytest.mark.parametrize("kernel", [0, 17, 35])
+@pytest.mark.parametrize("kernel", [0, 17, 35, 51])
 def test_strangers_are_never_reported_as_residents(recognition, gallery, faces, kernel):
     for photo in STRANGERS:
         result = recognize(recognition, gallery, faces / photo, kernel)
         assert result.residents == (), photo
-        assert result.unknown_faces == 1, photo
+        assert result.unknown_faces + result.unrecognisable_faces == 1, photo
+
+
+@pytest.mark.parametrize("kernel", [17, 25])
+def test_a_small_face_under_strong_blur_is_unrecognisable_not_a_guess(
+    recognition, gallery, faces, tmp_path, kernel
+):
+    # Alice's photo shrunk so that her face is ~45 px wide: at these kernels the blur is a
+    # large fraction of the face, so the analyser must say so rather than name or count her.
+    photo = cv2.imread(str(faces / "img4.jpg"))
+    small = cv2.resize(photo, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA)
+    canvas = np.full((360, 640, 3), 90, np.uint8)
+    canvas[40 : 40 + small.shape[0], 60 : 60 + small.shape[1]] = small
+    path = tmp_path / "far-away.png"
+    cv2.imwrite(str(path), canvas)
+    result = recognize(recognition, gallery, path, kernel)
+    assert result.residents == ()
+    assert (result.unrecognisable_faces, result.unknown_faces) == (1, 0)
+    # the same small face without blur is still Alice
+    assert [r.name for r in recognize(recognition, gallery, path, 0).residents] == ["Alice"]
 
 
 def test_same_and_different_people_by_distance(recognition, faces):
@@ -48,9 +68,11 @@ def test_same_and_different_people_by_distance(recognition, faces):
         frame = privacy.blur(cv2.imread(str(faces / photo)))
         return analyzer.embed(analyzer.faces(frame, analyzer.profile(privacy)))[0]
 
-    threshold = analyzer.threshold(privacy, "pair")
-    same = np.linalg.norm(embed("img1.jpg") - embed("img5.jpg"))
-    different = np.linalg.norm(embed("img1.jpg") - embed("img29.jpg"))
+    def distance(a, b):
+        return distances(embed(a)[None], embed(b)[None], analyzer.embedder.metric)[0, 0]
+
+    threshold = analyzer.rule.threshold(relative_blur(9, 200), 1, "pair")
+    same, different = distance("img1.jpg", "img5.jpg"), distance("img1.jpg", "img29.jpg")
     assert same < threshold < different
 
 

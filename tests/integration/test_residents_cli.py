@@ -30,7 +30,7 @@ def test_add_list_rename_remove(tmp_path):
         "Daniela: 1 image(s)",
     ]
     removed = residents("remove", "Daniela")
-    assert "Daniela: removed 1 image(s), 2 embedding(s)" in removed.stdout
+    assert "Daniela: removed 1 image(s), 6 embedding(s)" in removed.stdout  # clean + 5 blurred
     assert not (db / "Daniela").exists()
     bad = residents("rename", "Bob", "../x")
     assert bad.returncode == 2 and "invalid_resident_name" in bad.stderr

@@ -1,13 +1,18 @@
 import hashlib
 import shutil
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from app.pipeline.gallery import Enrollment, Gallery
+from app.errors import GalleryUnreadable
+from app.pipeline import gallery as gallery_module
+from app.pipeline.gallery import Enrollment, Gallery, view_ids
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
 
-MODELS = ("model-x", "model-x-loose")
+MODELS = ("model-x", "model-x-loose")  # chip profiles
+VIEWS = tuple(v for m in MODELS for v in view_ids(m))  # each profile clean and blurred
 
 
 class CountingEnroller:
@@ -20,10 +25,10 @@ class CountingEnroller:
         self.calls.append(path.name)
         data = path.read_bytes()
         if data.startswith(b"noface"):
-            return {m: Enrollment(None, "no face found") for m in MODELS}
+            return {v: Enrollment(None, "no face found") for v in VIEWS}
         return {
-            m: Enrollment(np.array([len(data), data[0], i], np.float32))
-            for i, m in enumerate(MODELS)
+            v: Enrollment(np.array([len(data), data[0], i], np.float32))
+            for i, v in enumerate(VIEWS)
         }
 
 
@@ -54,7 +59,8 @@ def test_refresh_is_incremental_and_prunes_removed_photos(tmp_path):
     (root / "Cat.png").write_bytes(b"ddd")  # added
     (root / "Ann" / "a.jpg").unlink()  # removed
     report = again.refresh()
-    assert (report.embedded, report.removed) == (2, 4)  # old b.jpg, a.jpg: rows of both ids
+    # old b.jpg and a.jpg: the rows of every view of both profiles
+    assert (report.embedded, report.removed) == (2, 2 * len(VIEWS))
     assert sorted(again.index.names) == ["Ann", "Ben", "Cat"]
     assert set(cache.load(again.key, "model-x")) == {
         hashlib.sha256(p.read_bytes()).hexdigest()
@@ -89,5 +95,64 @@ def test_one_index_per_model_id(tmp_path):
     assert cache.load(gallery.key, "another-model") == {}
     assert gallery.index_for("model-x").names == gallery.index_for("model-x-loose").names
     assert gallery.index_for("model-x").vectors[0, 2] == 0
-    assert gallery.index_for("model-x-loose").vectors[0, 2] == 1
+    assert gallery.index_for("model-x-loose").vectors[0, 2] == VIEWS.index("model-x-loose")
+    # and each blurred view of a profile is its index's view at that level
+    blurred = gallery.index_for("model-x").blurred
+    assert [v[0, 2] for v in blurred.values()] == [1, 2, 3, 4, 5]
     assert gallery.index is gallery.index_for("model-x")
+
+
+def test_unreadable_photos_and_folders_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    """Tests run as root, for whom chmod 000 changes nothing: the OS's refusal is simulated."""
+    root, _cache, _enroll, gallery = setup(tmp_path)
+    (root / "Cid").mkdir()
+    (root / "Cid" / "c.jpg").write_bytes(b"cccc")
+    read, iterdir = gallery_module.read_no_link, Path.iterdir
+
+    def refuse(path, real):
+        if path.name in {"a.jpg", "Cid"}:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(gallery_module, "read_no_link", lambda p: refuse(p, read))
+    monkeypatch.setattr(Path, "iterdir", lambda p: refuse(p, iterdir))
+    report = gallery.refresh()
+    assert gallery.index.names == ("Ann", "Ben")
+    assert {(s.resident, s.file, s.reason) for s in report.skipped} == {
+        ("Ann", "Ann/a.jpg", "unreadable photo: Permission denied"),
+        ("Cid", "Cid", "unreadable folder: Permission denied"),
+    }
+
+
+def test_an_unreadable_gallery_root_is_a_typed_error(tmp_path, monkeypatch):
+    root, _cache, _enroll, gallery = setup(tmp_path)
+    iterdir = Path.iterdir
+
+    def refuse(path):
+        if path == root:
+            raise PermissionError(13, "Permission denied", str(path))
+        return iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(GalleryUnreadable, match="cannot be read: Permission denied"):
+        gallery.refresh()
+
+
+def test_symbolic_links_are_skipped_with_a_reason_wherever_they_point(tmp_path):
+    root, _cache, enroll, gallery = setup(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.jpg").write_bytes(b"xxxx")
+    (root / "Eve").symlink_to(outside)  # a resident folder leading out of the gallery
+    (root / "Dan").symlink_to(root / "Ann")  # and one leading to another resident
+    (root / "Fay.jpg").symlink_to(outside / "x.jpg")  # a single-photo resident
+    (root / "Ann" / "c.jpg").symlink_to(outside / "x.jpg")  # a photo in a real folder
+    report = gallery.refresh()
+    assert gallery.index.names == ("Ann", "Ann", "Ben")
+    assert {(s.resident, s.file, s.reason) for s in report.skipped} == {
+        ("Eve", "Eve", "symbolic link, not followed"),
+        ("Dan", "Dan", "symbolic link, not followed"),
+        ("Fay", "Fay.jpg", "symbolic link, not followed"),
+        ("Ann", "Ann/c.jpg", "symbolic link, not followed"),
+    }
+    assert "x.jpg" not in enroll.calls

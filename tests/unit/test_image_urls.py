@@ -11,7 +11,8 @@ from typing import ClassVar
 
 import pytest
 
-from app.errors import ImageUrlForbidden, ImageUrlsDisabled, ImageUrlTooLarge
+from app import image_urls
+from app.errors import ImageUrlForbidden, ImageUrlsDisabled, ImageUrlTimeout, ImageUrlTooLarge
 from app.image_urls import UrlPolicy, check, copy_limited, fetch
 
 OPEN = UrlPolicy(True, frozenset(), frozenset(), 1024, 5.0)
@@ -94,3 +95,35 @@ def test_bodies_over_the_size_limit_are_refused():
     assert len(out.getvalue()) == 1000
     with pytest.raises(ImageUrlTooLarge):
         copy_limited(io.BytesIO(b"x" * 5000), io.BytesIO(), OPEN, time.monotonic() + 5)
+
+
+class _Trickler(BaseHTTPRequestHandler):
+    """Answers one byte every 0.2 s, headers included: never idle long enough for a socket
+    timeout, and would take about 40 s in all."""
+
+    def do_GET(self) -> None:
+        reply = b"HTTP/1.1 200 OK\r\nContent-Length: 150\r\n\r\n" + b"\xff\xd8\xff" + bytes(147)
+        try:
+            for byte in reply:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client hung up
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_trickling_server_is_cut_off_at_the_wall_clock_limit(monkeypatch):
+    monkeypatch.setattr(image_urls, "_public", lambda address: True)  # allow loopback here
+    server = HTTPServer(("127.0.0.1", 0), _Trickler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    policy = UrlPolicy(True, frozenset(), frozenset(), 1024, 1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ImageUrlTimeout):
+            fetch(f"http://127.0.0.1:{server.server_address[1]}/x.jpg", policy, io.BytesIO())
+    finally:
+        server.shutdown()
+    assert time.monotonic() - started < 3

@@ -1,10 +1,19 @@
+import math
+
 import numpy as np
 import pytest
 
-from app.pipeline.matching import GalleryIndex, ThresholdTable, confidence, distances
-
-TABLE = ThresholdTable.load(
-    '{"models": {"Dlib": {"gallery": {"0": 0.6, "10": 0.7}, "pair": {"0": 0.6, "20": 0.5}}}}'
+from app.pipeline.matching import (
+    BLUR_LEVELS,
+    AcceptRule,
+    GalleryIndex,
+    TailCurve,
+    blur_level,
+    blur_sigma,
+    confidence,
+    distances,
+    kernel_for_sigma,
+    relative_blur,
 )
 
 
@@ -21,31 +30,6 @@ def test_cosine_distance():
     assert d[:, 0] == pytest.approx([0.0, 1.0])
 
 
-@pytest.mark.parametrize(
-    "kernel, mode, expected",
-    [
-        (0, "gallery", 0.6),
-        (5, "gallery", 0.65),
-        (10, "gallery", 0.7),
-        (51, "gallery", 0.7),
-        (10, "pair", 0.55),
-        (35, "pair", 0.5),
-    ],
-)
-def test_thresholds_interpolate_between_calibrated_kernels_and_hold_beyond(kernel, mode, expected):
-    assert TABLE.threshold("Dlib", "euclidean", kernel, mode) == pytest.approx(expected)
-
-
-def test_uncalibrated_model_uses_deepface_default():
-    assert TABLE.threshold("VGG-Face", "cosine", 17) == pytest.approx(0.68)
-
-
-def test_shipped_table_covers_the_default_model():
-    table = ThresholdTable.load()
-    for mode in ("gallery", "pair"):
-        assert 0.3 < table.threshold("Dlib", "euclidean", 17, mode) < 0.9
-
-
 def test_confidence_scale():
     assert confidence(0.0, 0.6) == 100
     assert confidence(0.6, 0.6) == 50
@@ -53,15 +37,122 @@ def test_confidence_scale():
     assert confidence(5.0, 0.6) == 0
 
 
-def test_gallery_match_names_the_nearest_resident_within_threshold():
-    index = GalleryIndex(("Ann", "Ann", "Ben"), np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
-    probes = np.array([[0.9, 0.1], [0.1, 0.8], [5.0, 5.0]])
-    m = index.match(probes, "euclidean", 0.5)
+RATES = (-1.0, -2.0, -3.0, -4.0, -5.0, -6.0)
+SHARP = (0.20, 0.15, 0.12, 0.10, 0.08, 0.07)
+BLURRED = (0.18, 0.13, 0.10, 0.08, 0.06, 0.05)
+RULE = AcceptRule(
+    {
+        "gallery": TailCurve((0.0, 0.04), RATES, (SHARP, BLURRED)),
+        "pair": TailCurve((0.0,), RATES, (BLURRED,)),
+    },
+    stranger_rate=1e-3,
+    max_blur=0.04,
+    min_face_px=40,
+)
+
+
+def test_threshold_is_where_one_comparison_undercuts_with_the_designed_rate():
+    assert RULE.threshold(0.0, 1) == pytest.approx(0.12)  # 1e-3 against one photo
+    assert RULE.threshold(0.0, 1, "pair") == pytest.approx(0.10)
+    # between calibrated rates and blur levels, the curve is interpolated
+    assert RULE.threshold(0.0, 3) == pytest.approx(0.12 - 0.02 * math.log10(3))
+    assert RULE.threshold(0.02, 1) == pytest.approx((0.12 + 0.10) / 2)
+
+
+def test_a_larger_gallery_tightens_the_threshold_open_set():
+    one, ten, hundred = (RULE.threshold(0.0, n) for n in (1, 10, 100))
+    assert one > ten > hundred
+    # ten photos: each comparison may only carry a tenth of the designed rate
+    assert ten == pytest.approx(0.10) and hundred == pytest.approx(0.08)
+
+
+def test_more_blur_relative_to_the_face_tightens_the_threshold():
+    assert RULE.threshold(0.0, 5) > RULE.threshold(0.02, 5) > RULE.threshold(0.04, 5)
+
+
+def test_relative_blur_is_sigma_over_face_width():
+    assert blur_sigma(0) == blur_sigma(1) == 0.0
+    assert blur_sigma(17) == pytest.approx(2.9)  # OpenCV: 0.3 * ((k - 1) / 2 - 1) + 0.8
+    assert relative_blur(17, 100) == pytest.approx(0.029)
+    # the same kernel hurts a small face more
+    assert relative_blur(17, 50) == pytest.approx(2 * relative_blur(17, 100))
+
+
+@pytest.mark.parametrize("sigma", [0.8, 1.7, 2.9, 4.1, 7.7])
+def test_kernel_for_sigma_inverts_blur_sigma(sigma):
+    assert blur_sigma(kernel_for_sigma(sigma)) == pytest.approx(sigma, abs=0.16)
+    assert kernel_for_sigma(sigma) % 2 == 1
+
+
+def test_blur_level_is_the_nearest_enrollment_level_and_none_when_sharp():
+    assert blur_level(0.0) is None
+    assert blur_level(0.005) is None
+    assert blur_level(0.024) == 0.0225
+    assert blur_level(0.2) == BLUR_LEVELS[-1]
+
+
+@pytest.mark.parametrize(
+    ("relative", "face_px", "expected"),
+    [(0.039, 100, False), (0.041, 100, True), (0.0, 39, True), (0.0, 40, False)],
+)
+def test_faces_too_blurred_or_too_small_are_unrecognisable(relative, face_px, expected):
+    match = RULE.judge(0.1, "Ann", relative, face_px, 1)
+    assert match.unrecognisable is expected
+    assert (match.name is None) is expected
+
+
+def test_judge_names_only_within_the_threshold():
+    t = RULE.threshold(0.0, 3)
+    assert RULE.judge(t - 0.01, "Ann", 0.0, 100, 3).name == "Ann"
+    beyond = RULE.judge(t + 0.01, "Ann", 0.0, 100, 3)
+    assert beyond.name is None and not beyond.unrecognisable
+    assert beyond.confidence == 0
+
+
+def test_a_fixed_threshold_overrides_the_rule():
+    fixed = AcceptRule(RULE.curves, 1e-3, 0.04, 40, fixed=0.6)
+    assert fixed.threshold(0.0, 1) == fixed.threshold(0.03, 100) == 0.6
+
+
+def test_shipped_rule_covers_the_default_model_and_tightens_with_gallery_size():
+    rule = AcceptRule.load("Dlib")
+    assert 0.02 < rule.threshold(0.0, 1) < 0.2  # cosine distances
+    assert rule.threshold(0.0, 20) < rule.threshold(0.0, 1)
+    assert 0 < rule.max_blur < 0.2
+
+
+def test_uncalibrated_models_get_deepfaces_threshold():
+    rule = AcceptRule.load("VGG-Face")
+    assert rule.threshold(0.03, 50) == pytest.approx(0.68)
+
+
+def _index() -> GalleryIndex:
+    clean = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    return GalleryIndex(("Ann", "Ann", "Ben"), clean, {level: clean + 0.2 for level in BLUR_LEVELS})
+
+
+def test_gallery_match_names_the_nearest_resident_within_the_rule():
+    probes = np.array([[0.96, 0.03], [0.03, 0.95], [5.0, 5.0]])
+    m = _index().match(probes, [100, 100, 100], 0, "euclidean", RULE)
     assert [x.name for x in m] == ["Ann", "Ben", None]
-    assert m[0].distance == pytest.approx(np.hypot(0.1, 0.1))
+    assert m[0].distance == pytest.approx(np.hypot(0.04, 0.03))
     assert m[2].confidence == 0
+
+
+def test_a_blurred_probe_is_compared_with_clean_and_blurred_photos_averaged():
+    probe = np.array([1.0, 0.0])
+    index = _index()
+    relative = relative_blur(17, 100)
+    fused = index.fused(probe, relative, "euclidean")
+    clean = np.linalg.norm(index.vectors - probe, axis=1)
+    blurred = np.linalg.norm(index.blurred[blur_level(relative)] - probe, axis=1)
+    assert fused == pytest.approx((clean + blurred) / 2)
+    assert index.fused(probe, 0.0, "euclidean") == pytest.approx(clean)
 
 
 def test_empty_gallery_names_nobody():
     empty = GalleryIndex((), np.zeros((0, 0)))
-    assert [m.name for m in empty.match(np.ones((2, 3)), "euclidean", 0.6)] == [None, None]
+    assert [m.name for m in empty.match(np.ones((2, 3)), [100, 100], 0, "euclidean", RULE)] == [
+        None,
+        None,
+    ]

@@ -12,7 +12,22 @@ def test_valid_privacy_parameters(raw, kernel):
 
 
 @pytest.mark.parametrize(
-    "raw", ["2", "16", "-3", "abc", "3.0", "1e3", "", " ", "017", "53", "99999999999999999999"]
+    "raw",
+    [
+        *("2", "16", "-3", "abc", "3.0", "1e3", "", " ", "017", "53", "99999999999999999999"),
+        *(
+            "\u00b2",
+            "\uff11\uff17",
+            "\u0661\u0667",
+            "\U0001d7cf\U0001d7d5",
+            " 17",
+            "17 ",
+            "17\n",
+            "+17",
+            "1_7",
+            "9" * 5000,
+        ),
+    ],
 )
 def test_invalid_privacy_parameters_are_refused_not_changed(raw):
     with pytest.raises(InvalidPrivacyParameter):

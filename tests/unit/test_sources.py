@@ -1,12 +1,20 @@
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from app.domain import MediaType
-from app.errors import AppError, MediaTooLarge, UnsupportedMedia
+from app.errors import AnalysisTimeout, AppError, CameraNotFound, MediaTooLarge, UnsupportedMedia
+from app.pipeline import jpeg
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.sources import MediaLimits, open_media, sniff_media_type
-from tests.media import hostile_files, write_video
+from app.pipeline.sources import (
+    CameraPolicy,
+    MediaLimits,
+    open_media,
+    resolve_cam_link,
+    sniff_media_type,
+)
+from tests.media import hostile_files, many_frame_gif, many_scan_jpeg, write_video
 
 LIMITS = MediaLimits()
 
@@ -73,3 +81,56 @@ def test_image_source_is_one_blurred_frame(faces):
     assert [i for i, _ in frames] == [0] and source.media_type is MediaType.IMAGE
     original = cv2.imread(str(faces / "img1.jpg"))
     assert np.array_equal(frames[0][1].pixels, cv2.GaussianBlur(original, (17, 17), 0))
+
+
+def test_a_normal_progressive_jpeg_is_decoded(tmp_path, faces):
+    path = tmp_path / "progressive.jpg"
+    Image.open(faces / "img1.jpg").save(path, "JPEG", progressive=True)
+    assert len(list(open_media(path, PrivacyLevel(0), LIMITS, 5.0))) == 1
+
+
+def test_a_progressive_jpeg_of_many_scans_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "scans.jpg"
+    path.write_bytes(many_scan_jpeg(jpeg.MAX_SCANS))  # plus the 10 scans of the original
+    with pytest.raises(MediaTooLarge, match="progressive scans"):
+        list(open_media(path, PrivacyLevel(0), LIMITS, 5.0))
+
+
+def test_a_video_announcing_more_pixels_than_the_budget_is_refused_up_front(tmp_path):
+    path = write_video(tmp_path / "v.mp4", 50)
+    budget = MediaLimits(max_decoded_pixels=160 * 120 * 50 - 1)
+    with pytest.raises(MediaTooLarge, match="decoding budget"):
+        open_media(path, PrivacyLevel(0), budget, 5.0)
+    (tmp_path / "frames.gif").write_bytes(many_frame_gif(20_000))
+    with pytest.raises(MediaTooLarge, match="decoding budget"):
+        open_media(tmp_path / "frames.gif", PrivacyLevel(0), LIMITS, 5.0)
+
+
+def test_decoding_stops_at_the_first_frame_after_progress_raises(tmp_path):
+    """The deadline is checked after every decoded frame, not only after analysed ones."""
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if done == 7:
+            raise AnalysisTimeout("deadline")
+
+    source = open_media(write_video(tmp_path / "v.mp4", 50), PrivacyLevel(0), LIMITS, 1.0, progress)
+    with pytest.raises(AnalysisTimeout):
+        list(source)
+    assert calls == list(range(1, 8)) and source.count_frames == 7
+
+
+@pytest.mark.parametrize(
+    "link", ["\u00b2", "\uff11", "\u0661", "\U0001d7cf", " 1", "1 ", "+1", "01"]
+)
+def test_a_device_index_is_plain_ascii_digits(link):
+    with pytest.raises(CameraNotFound):
+        resolve_cam_link(link, CameraPolicy())
+
+
+def test_device_indexes_and_their_range():
+    assert resolve_cam_link("0", CameraPolicy()).device == 0
+    assert resolve_cam_link("63", CameraPolicy()).device == 63
+    with pytest.raises(CameraNotFound):
+        resolve_cam_link("64", CameraPolicy())
