@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.store.db import Database
+from app.store.retention import Retention
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 128  # longest ID stored; longer ones are cut
-PURGE_INTERVAL_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,8 @@ class AuditLog:
     def __init__(
         self, db: Database, retention_days: int, clock: Callable[[], float] = time.time
     ) -> None:
-        self._db, self._retention_s, self._clock = db, retention_days * 86400.0, clock
-        self._lock = threading.Lock()
-        self._next_purge = 0.0
+        self._db, self._clock = db, clock
+        self._retention = Retention(db, "audit", retention_days, clock)
 
     def record(self, r: AuditRecord) -> None:
         """Append a row, and delete expired rows at most once per PURGE_INTERVAL_S. A row that
@@ -108,18 +106,11 @@ class AuditLog:
                     r.duration_ms,
                 ),
             )
-        with self._lock:
-            due = now >= self._next_purge
-            if due:
-                self._next_purge = now + PURGE_INTERVAL_S
-        if due:
-            self.purge()
+        self._retention.purge_if_due()
 
     def purge(self) -> int:
         """Delete rows older than the retention period; returns how many went."""
-        cutoff = self._clock() - self._retention_s
-        with self._db.connect() as conn:
-            return conn.execute("DELETE FROM audit WHERE time < ?", (cutoff,)).rowcount
+        return self._retention.purge()
 
 
 def _cut(text: str | None) -> str | None:

@@ -2,8 +2,9 @@
 
 import sqlite3
 
-from app.store.audit import PURGE_INTERVAL_S, AuditLog, AuditRecord
+from app.store.audit import AuditLog, AuditRecord
 from app.store.db import Database
+from app.store.retention import PURGE_INTERVAL_S
 
 DAY = 86400.0
 
