@@ -113,11 +113,10 @@ class AcceptRule:
     fixed: float | None = None  # MATCH_THRESHOLD: one accept distance for everything
 
     @classmethod
-    def load(cls, model: str, fixed: float | None = None, text: str | None = None) -> AcceptRule:
-        """The calibrated rule of `model` from `acceptance.json`; a model without calibration
-        gets DeepFace's verification threshold, unadjusted (documented as uncalibrated)."""
-        if text is None:
-            text = resources.files("app.pipeline").joinpath("acceptance.json").read_text()
+    def load(cls, model: str, fixed: float | None = None) -> AcceptRule:
+        """The calibrated rule of `model` from `acceptance.json` (written by bench/calibrate.py);
+        a model without calibration gets DeepFace's verification threshold, unadjusted."""
+        text = resources.files("app.pipeline").joinpath("acceptance.json").read_text()
         raw = json.loads(text)["models"].get(model)
         if raw is None:
             return cls({}, 0.0, math.inf, 0.0, fixed or _deepface_default(model))
