@@ -64,3 +64,11 @@ def test_labels_are_capped():
     s = summarize([track(0, [(f, hit("Ann")) for f in range(300)])], 2, 25.0, 100)
     assert len(s.labels) == 100
     assert s.residents[0].frames == 300
+
+
+def test_a_track_mostly_too_small_for_its_blur_is_unrecognisable_not_unknown():
+    blurred = Match(None, 0.2, 0.05, 0, unrecognisable=True)
+    mostly = track(0, [(0, blurred), (5, blurred), (10, hit(None))])
+    rarely = track(1, [(0, blurred), (5, hit(None)), (10, hit(None))])
+    s = summarize([mostly, rarely], 2, 25.0, 100)
+    assert (s.unrecognisable_faces, s.unknown_faces, s.residents) == (1, 1, ())
