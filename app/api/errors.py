@@ -30,6 +30,7 @@ STATUS: dict[str, int] = {
     "invalid_metadata": 400,
     "unauthorized": 401,
     "camera_host_forbidden": 403,
+    "csrf_failed": 403,
     "image_urls_disabled": 403,
     "image_url_forbidden": 403,
     "not_found": 404,
@@ -85,6 +86,12 @@ class TooManyFiles(AppError):
 
 class Unauthorized(AppError):
     code = "unauthorized"
+
+
+class CsrfFailed(Unauthorized):
+    """A state-changing request made with the UI's session cookie lacks its CSRF token."""
+
+    code = "csrf_failed"
 
 
 def request_id() -> str:

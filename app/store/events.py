@@ -77,6 +77,17 @@ class EventStore:
         self._retention.purge_if_due()
         return stored
 
+    def recent(self, limit: int, type_: str | None = None) -> list[CameraEvent]:
+        """The newest events (of one type), newest first."""
+        where, args = ("WHERE type = ?", (type_,)) if type_ else ("", ())
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, type, camera, resident, time, confidence, privacy_parameter"
+                f" FROM events {where} ORDER BY id DESC LIMIT ?",
+                (*args, min(limit, MAX_PAGE)),
+            ).fetchall()
+        return [_event(row) for row in rows]
+
     def face(self, event_id: int) -> tuple[CameraEvent, FaceEmbedding | None] | None:
         """An event and its face's embedding (None when it kept none); None if not kept."""
         with self._db.connect() as conn:
@@ -87,8 +98,8 @@ class EventStore:
             ).fetchone()
         if row is None:
             return None
-        id_, type_, camera, resident, t, confidence, privacy, model_id, blob = row
-        event = CameraEvent(type_, camera, resident, t, confidence, privacy, id_)
+        *columns, model_id, blob = row
+        event = _event(tuple(columns))
         face = FaceEmbedding(model_id, np.frombuffer(blob, np.float32).copy()) if blob else None
         return event, face
 
@@ -108,8 +119,11 @@ class EventStore:
                 f" FROM events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
                 (*args, min(q.limit, MAX_PAGE)),
             ).fetchall()
-        events = tuple(
-            CameraEvent(type_, camera, resident, t, confidence, privacy, id_)
-            for id_, type_, camera, resident, t, confidence, privacy in rows
-        )
+        events = tuple(_event(row) for row in rows)
         return EventPage(events, events[-1].id if events else q.since)
+
+
+def _event(row: tuple) -> CameraEvent:
+    """A CameraEvent from the columns id, type, camera, resident, time, confidence, privacy."""
+    id_, type_, camera, resident, t, confidence, privacy = row
+    return CameraEvent(type_, camera, resident, t, confidence, privacy, id_)
