@@ -28,8 +28,12 @@ def key_matches(given: bytes, expected: bytes) -> bool:
     return hmac.compare_digest(given, expected)
 
 
+def sessions_of(app: Flask) -> Sessions:
+    return app.extensions[_SESSIONS]
+
+
 def sessions() -> Sessions:
-    return current_app.extensions[_SESSIONS]
+    return sessions_of(current_app)
 
 
 def session() -> Session | None:
