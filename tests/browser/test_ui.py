@@ -5,11 +5,15 @@ then not named. Every page is screenshotted to tests/artifacts/."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import API_KEY, PRIVACY, shot
+from tests.bus.wait import until
 from tests.conftest import FACES
+from tests.e2e.test_openapi import schema_check
 
 WAIT_MS = 120_000  # generous: models on a shared 2-core machine
 
@@ -118,3 +122,36 @@ def test_a_recognition_marked_wrong_is_not_named_again(page, ui_server):
         expect(page.locator("table")).to_contain_text("hall")
         shot(page, name)
     assert page.errors == [], page.errors
+
+
+def test_feedback_routes_answer_as_documented_and_go_with_the_resident(ui_server):
+    """Runs last in this module: it deletes Alice. The JSON routes behind "Not Alice", checked
+    against the OpenAPI description; deleting the resident erases her negatives."""
+    url, key = ui_server.url, {"X-API-Key": API_KEY}
+    doc = requests.get(f"{url}/openapi.json", headers=key, timeout=30).json()
+
+    def recognitions() -> list[dict]:
+        query = {"type": "recognized", "resident": "Alice"}
+        return requests.get(f"{url}/events", params=query, headers=key, timeout=10).json()["events"]
+
+    until(recognitions, "a recognition of Alice by the hall camera", WAIT_MS / 1000)
+    event = recognitions()[-1]["id"]
+    marked = requests.post(f"{url}/events/{event}/wrong", headers=key, timeout=10)
+    assert marked.status_code == 201, marked.text
+    schema_check(doc, "Negative", marked.json())
+    listed = requests.get(f"{url}/residents/Alice/negatives", headers=key, timeout=10)
+    schema_check(doc, "NegativeList", listed.json())
+    assert marked.json()["id"] in [n["id"] for n in listed.json()["negatives"]]
+    gone = f"{url}/residents/Alice/negatives/{marked.json()['id']}"
+    deleted = requests.delete(gone, headers=key, timeout=10)
+    schema_check(doc, "NegativeDeleted", deleted.json())
+    again = requests.delete(gone, headers=key, timeout=10)
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "negative_not_found")
+    missing = requests.post(f"{url}/events/999999/wrong", headers=key, timeout=10)
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "event_not_found")
+    assert requests.post(f"{url}/events/{event}/wrong", timeout=10).status_code == 401
+
+    requests.post(f"{url}/events/{event}/wrong", headers=key, timeout=10).raise_for_status()
+    requests.delete(f"{url}/residents/Alice", headers=key, timeout=60).raise_for_status()
+    with sqlite3.connect(ui_server.state_dir / "state.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM negatives WHERE name = 'Alice'").fetchone() == (0,)
