@@ -86,6 +86,11 @@ def test_enroll_shows_the_verdict_of_each_photo_and_delete_asks_first(page, ui_s
     row.get_by_role("button", name="Delete…").click()
     expect(page.locator("tr[data-resident=Dave]")).to_have_count(0)
     shot(page, "residents")
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone: nothing scrolls sideways
+    for name in ("residents", "analyse", "review"):
+        page.goto(f"{url}/ui/{name}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "review-phone")
     assert page.errors == [], page.errors
 
 
