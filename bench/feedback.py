@@ -4,19 +4,19 @@ once, and the same person is then looked for again in their other photos.
     python -m bench.feedback                 # a loose fixed threshold (0.12): wrong names happen
     python -m bench.feedback --threshold 0   # the shipped open-set rule
 
-Test photos (`tests/data/faces`), set up as bench/accuracy.py: gallery = the first photo of each of
-the first 10 people; probes = every other photo, blurred with k. The shipped rule, and even DeepFace's
-own Dlib threshold (0.07), name no one wrongly on these photos, so by default a looser fixed
-threshold (0.12) is used, under which wrong names do happen. For each person named wrongly as resident X,
-the first such photo is marked wrong: its embedding becomes a negative of X. Then every probe is
-matched again. Printed per k: wrong namings before and after (the marked photos themselves, and the
-person's other photos still named X), and residents named right before and after.
+Test photos (`tests/data/faces`), set up as bench/accuracy.py: gallery = the first photo of each
+of the first 10 people; probes = every other photo, blurred with k. The shipped rule, and even
+DeepFace's own Dlib threshold (0.07), name no one wrongly on these photos, so by default a looser
+fixed threshold (0.12) is used, under which wrong names do happen. For each person named wrongly
+as resident X, the first such photo is marked wrong: its embedding becomes a negative of X. Then
+every probe is matched again. Printed per k: wrong namings before and after (the marked photos
+themselves, and the person's other photos still named X), and residents named right before and
+after.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 from dataclasses import replace
 
@@ -26,7 +26,7 @@ from app.config import Settings
 from app.pipeline.matching import AcceptRule
 from app.pipeline.privacy import PrivacyLevel
 from app.services import Services
-from bench.accuracy import ENROLLED_PEOPLE, FACES, embed_all, enroll_all
+from bench.accuracy import ENROLLED_PEOPLE, embed_all, enroll_all, photo_split
 
 KERNELS = (0, 9, 17)
 
@@ -38,12 +38,8 @@ def main() -> None:
     analyzer = Services.build(Settings()).recognition.analyzer
     rule = replace(analyzer.rule, fixed=args.threshold) if args.threshold else analyzer.rule
     metric = analyzer.embedder.metric
-    with open(FACES / "labels.csv") as fh:
-        labels = {r["file"]: r["identity"] for r in csv.DictReader(fh)}
-    files = sorted(labels)
-    people = sorted(set(labels.values()))
-    gallery_files = [next(f for f in files if labels[f] == p) for p in people[:ENROLLED_PEOPLE]]
-    probes = [f for f in files if f not in gallery_files]
+    labels, gallery_files, probes = photo_split()
+    files, people = sorted(labels), sorted(set(labels.values()))
     index = enroll_all(analyzer, gallery_files)
     print(f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}")
     print(f"# {analyzer.model_info()}; rule: {_rule_name(rule)}")
