@@ -183,3 +183,19 @@ class ImageUrlTimeout(AppError):
 
 class ImageUrlTooLarge(AppError):
     code = "image_url_too_large"
+
+
+class EventNotFound(AppError):
+    """No kept camera event has that id (never stored, or deleted by retention)."""
+
+    code = "event_not_found"
+
+
+class NotARecognition(AppError):
+    """Feedback on an event that named nobody, or that kept no embedding."""
+
+    code = "not_a_recognition"
+
+
+class NegativeNotFound(AppError):
+    code = "negative_not_found"

@@ -34,6 +34,7 @@ from app.store.cameras import CameraStore
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
 from app.store.events import EventStore
+from app.store.negatives import NegativeStore
 from app.store.outbox import Outbox
 
 
@@ -51,6 +52,7 @@ class Stores:
     cameras: CameraStore
     events: EventStore
     announced: Announced
+    negatives: NegativeStore
 
     @classmethod
     def open(cls, settings: Settings) -> Stores:
@@ -65,6 +67,7 @@ class Stores:
             CameraStore(db),
             EventStore(db, settings.event_retention_days),
             Announced(db),
+            NegativeStore(db),
         )
 
 
@@ -90,6 +93,7 @@ class Services:
         cameras = CameraRegistry(settings, stores.cameras)
         recognition = _recognition(settings, stores.embeddings)
         recognition.cameras = cameras.urls
+        recognition.negatives = stores.negatives.vectors
         bus = build_bus(settings, stores.outbox)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
@@ -104,7 +108,7 @@ class Services:
             recognition,
             bus,
             analyses,
-            Residents(recognition, stores.resident_log),
+            Residents(recognition, stores.resident_log, stores.negatives),
             _url_policy(settings),
             dht_requests,
             cameras,

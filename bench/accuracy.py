@@ -60,6 +60,17 @@ def embed_all(
     return out
 
 
+def photo_split() -> tuple[dict[str, str], list[str], list[str]]:
+    """Identity of each test photo; the gallery (the first photo of each of the first
+    ENROLLED_PEOPLE people); the probes (every other photo)."""
+    with open(FACES / "labels.csv") as fh:
+        labels = {r["file"]: r["identity"] for r in csv.DictReader(fh)}
+    files = sorted(labels)
+    people = sorted(set(labels.values()))
+    gallery = [next(f for f in files if labels[f] == p) for p in people[:ENROLLED_PEOPLE]]
+    return labels, gallery, [f for f in files if f not in gallery]
+
+
 def enroll_all(analyzer: Analyzer, files: list[str]) -> GalleryIndex:
     """The gallery index the service would build from these photos (named by their file)."""
     profile = analyzer.embedder.profiles[0].model_id
@@ -134,13 +145,10 @@ def main() -> None:
     metric = analyzer.embedder.metric
     with open(FACES / "pairs.csv") as fh:
         pairs = [(r["file_a"], r["file_b"], r["decision"] == "same") for r in csv.DictReader(fh)]
-    with open(FACES / "labels.csv") as fh:
-        labels = {r["file"]: r["identity"] for r in csv.DictReader(fh)}
+    labels, gallery_files, probe_files = photo_split()
     files = sorted(labels)
     people = sorted(set(labels.values()))
     enrolled = set(people[:ENROLLED_PEOPLE])
-    gallery_files = [next(f for f in files if labels[f] == p) for p in sorted(enrolled)]
-    probe_files = [f for f in files if f not in gallery_files]
     index = enroll_all(analyzer, gallery_files)
 
     print(

@@ -20,6 +20,8 @@ from app.api import (
     errors,
     events,
     faces,
+    feedback,
+    headers,
     ops,
     residents,
 )
@@ -28,6 +30,7 @@ from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
 from app.config import Settings
 from app.services import Services, Stores
+from app.ui import bp as ui
 
 
 def create_app(
@@ -49,6 +52,8 @@ def create_app(
     auth.register(app, settings.api_key)
     errors.register(app)
     audit.register(app)
-    for module in (check_directory, camera, ops, residents, faces, cameras, events):
+    headers.register(app)
+    for module in (check_directory, camera, ops, residents, faces, cameras, events, feedback):
         app.register_blueprint(module.bp)
+    app.register_blueprint(ui)  # the web UI (app/ui), at / and /ui/
     return app

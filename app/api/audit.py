@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 View = Callable[..., Any]
 # every view of these blueprints is `audited`
 AUDITED_BLUEPRINTS = frozenset(
-    {"check_directory", "cam_face_recognition", "faces", "residents", "cameras"}
+    {"check_directory", "cam_face_recognition", "faces", "residents", "cameras", "feedback"}
 )
 
 

@@ -1,15 +1,22 @@
-"""Optional API key: with API_KEY set, every route but `/health` needs header `X-API-Key`."""
+"""Optional API key: with API_KEY set, every route but `/health`, the login page and the UI's
+static files needs header `X-API-Key` or a UI session cookie (app/api/sessions.py); a
+state-changing request made with the cookie must also carry the session's CSRF token. A UI page
+asked for without either redirects to the login page."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Flask, request
+from flask import Flask, current_app, g, redirect, request, url_for
 from pydantic import SecretStr
+from werkzeug.wrappers import Response
 
-from app.api.errors import Unauthorized
+from app.api.errors import CsrfFailed, Unauthorized
+from app.api.sessions import COOKIE, Session, Sessions
 
-OPEN_ENDPOINTS = frozenset({"ops.health"})
+OPEN_ENDPOINTS = frozenset({"ops.health", "ui.login", "ui.static"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SESSIONS = "pafr_sessions"
 
 
 def expected_key(api_key: SecretStr | None) -> bytes:
@@ -21,15 +28,48 @@ def key_matches(given: bytes, expected: bytes) -> bool:
     return hmac.compare_digest(given, expected)
 
 
+def sessions_of(app: Flask) -> Sessions:
+    return app.extensions[_SESSIONS]
+
+
+def sessions() -> Sessions:
+    return sessions_of(current_app)
+
+
+def session() -> Session | None:
+    """The UI session of this request (None without API_KEY, or not logged in)."""
+    return g.get("ui_session")
+
+
 def register(app: Flask, api_key: SecretStr | None) -> None:
     expected = expected_key(api_key)
+    app.extensions[_SESSIONS] = Sessions()
+    app.config["PAFR_LOGIN_REQUIRED"] = bool(expected)
     if not expected:
         return
 
     @app.before_request
-    def require_api_key() -> None:
+    def require_api_key() -> Response | None:
         if request.endpoint in OPEN_ENDPOINTS:
-            return
+            return None
+        found = sessions().get(request.cookies.get(COOKIE))
+        if found is not None:
+            if request.method not in SAFE_METHODS and not found.csrf_matches(_csrf_given()):
+                raise CsrfFailed("this request needs the page's CSRF token")
+            g.ui_session = found
+            return None
         given = request.headers.get("X-API-Key", "").encode()
-        if not key_matches(given, expected):
-            raise Unauthorized("missing or wrong X-API-Key header")
+        if key_matches(given, expected):
+            return None
+        if request.blueprint == "ui" and request.method in SAFE_METHODS:
+            return redirect(url_for("ui.login"), 303)
+        raise Unauthorized("missing or wrong X-API-Key header")
+
+
+def _csrf_given() -> str | None:
+    """The header, or the field of a small URL-encoded form (never parses an upload)."""
+    if "X-CSRF-Token" in request.headers:
+        return request.headers["X-CSRF-Token"]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return request.form.get("csrf_token")
+    return None

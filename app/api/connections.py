@@ -6,35 +6,53 @@ closes only connections idle for `channel_timeout`. Two guards the app cannot pr
 - A request must arrive within `read_timeout_s` of its first byte, or its connection is closed:
   a client trickling one byte every second is never idle, and would otherwise hold its connection
   (and one of `connection_limit`) for as long as it likes.
-- With API_KEY set, the body of a request whose `X-API-Key` header is missing or wrong is never
-  read: the app gets the request at once with an empty body and answers its JSON 401 (audited as
-  any other), and the connection closes after that answer, unread bytes and all.
+- With API_KEY set, the body of a request whose `X-API-Key` header is missing or wrong, and
+  that carries no live UI session cookie (app/api/sessions.py), is never read: the app gets the
+  request at once with an empty body and answers its JSON 401 (audited as any other), and the
+  connection closes after that answer, unread bytes and all. Only the login form's small body
+  (at most LOGIN_BODY bytes) is read without either.
 """
 
 from __future__ import annotations
 
 import time
+from http.cookies import CookieError, SimpleCookie
 
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 
 from app.api.auth import key_matches
+from app.api.sessions import COOKIE, Sessions
+
+LOGIN_PATH, LOGIN_BODY = "/ui/login", 4096
 
 
 class _KeyCheckingParser(HTTPRequestParser):
     api_key = b""  # empty: no check
+    sessions: Sessions | None = None
     refused = False
 
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
-        given = self.headers.get("X_API_KEY", "").encode()  # as Flask sees it: see auth.py
-        if not self.api_key or key_matches(given, self.api_key):
+        if self._admitted():
             return
         self.refused = True
         self.body_rcv = None  # so the parser completes the request now, body unread
         self.content_length, self.chunked, self.expect_continue = 0, False, False
         self.connection_close = True
         self.headers.update(CONTENT_LENGTH="0", CONNECTION="close")
+
+    def _admitted(self) -> bool:
+        given = self.headers.get("X_API_KEY", "").encode()  # as Flask sees it: see auth.py
+        if not self.api_key or key_matches(given, self.api_key):
+            return True
+        if self.path == LOGIN_PATH and self.content_length <= LOGIN_BODY and not self.chunked:
+            return True
+        try:
+            cookie = SimpleCookie(self.headers.get("COOKIE", "")).get(COOKIE)
+        except CookieError:
+            return False
+        return bool(cookie and self.sessions and self.sessions.get(cookie.value))
 
     def received(self, data: bytes) -> int:
         consumed = super().received(data)
@@ -64,9 +82,13 @@ class GuardedChannel(HTTPChannel):
         return handled
 
 
-def guarded_channel(api_key: bytes, read_timeout_s: float) -> type[GuardedChannel]:
+def guarded_channel(
+    api_key: bytes, read_timeout_s: float, sessions: Sessions | None = None
+) -> type[GuardedChannel]:
     """A channel class for waitress's `server.channel_class`, with these settings."""
-    parser = type("KeyCheckingParser", (_KeyCheckingParser,), {"api_key": api_key})
+    parser = type(
+        "KeyCheckingParser", (_KeyCheckingParser,), {"api_key": api_key, "sessions": sessions}
+    )
     return type(
         "ConfiguredChannel",
         (GuardedChannel,),

@@ -30,6 +30,7 @@ STATUS: dict[str, int] = {
     "invalid_metadata": 400,
     "unauthorized": 401,
     "camera_host_forbidden": 403,
+    "csrf_failed": 403,
     "image_urls_disabled": 403,
     "image_url_forbidden": 403,
     "not_found": 404,
@@ -37,6 +38,9 @@ STATUS: dict[str, int] = {
     "camera_not_found": 404,
     "resident_not_found": 404,
     "image_not_found": 404,
+    "event_not_found": 404,
+    "negative_not_found": 404,
+    "not_a_recognition": 409,
     "method_not_allowed": 405,
     "resident_exists": 409,
     "camera_exists": 409,
@@ -82,6 +86,12 @@ class TooManyFiles(AppError):
 
 class Unauthorized(AppError):
     code = "unauthorized"
+
+
+class CsrfFailed(Unauthorized):
+    """A state-changing request made with the UI's session cookie lacks its CSRF token."""
+
+    code = "csrf_failed"
 
 
 def request_id() -> str:

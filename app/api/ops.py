@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify
 from app.api.errors import RETRY_AFTER_S
 from app.api.openapi import TITLE, document
 from app.api.openapi_cameras import with_cameras
+from app.api.openapi_feedback import with_feedback
 from app.api.runtime import runtime
 from app.cameras.watcher import CONNECTED, CONNECTING, ERROR
 
@@ -47,4 +48,4 @@ def welcome() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(with_cameras(document(runtime().settings, version(PACKAGE))))
+    return jsonify(with_feedback(with_cameras(document(runtime().settings, version(PACKAGE)))))

@@ -27,7 +27,7 @@ from waitress import create_server
 from waitress.server import BaseWSGIServer
 
 from app.api import create_app
-from app.api.auth import expected_key
+from app.api.auth import expected_key, sessions_of
 from app.api.connections import guarded_channel
 from app.api.runtime import runtime_of
 from app.config import Settings
@@ -99,7 +99,7 @@ def _http_server(app: Flask, settings: Settings) -> BaseWSGIServer:
         cleanup_interval=max(1, int(settings.http_channel_timeout_s // 4)),
     )
     server.channel_class = guarded_channel(  # type: ignore[union-attr]
-        expected_key(settings.api_key), settings.http_read_timeout_s
+        expected_key(settings.api_key), settings.http_read_timeout_s, sessions_of(app)
     )
     return server
 

@@ -13,7 +13,7 @@ from app.bus import Bus
 from app.bus.events import WatchEvent
 from app.domain import CameraEvent
 from app.errors import ServiceBusy
-from app.store.events import EventStore
+from app.store.events import EventStore, FaceEmbedding
 
 log = logging.getLogger(__name__)
 QUEUE = 256
@@ -64,9 +64,10 @@ class EventFeed:
         self._subscribers: list[Subscription] = []
         self._lock = threading.Lock()
 
-    def emit(self, event: CameraEvent) -> CameraEvent:
-        """Store, publish and hand out one event; returns it with its id."""
-        stored = self.store.add(event)
+    def emit(self, event: CameraEvent, face: FaceEmbedding | None = None) -> CameraEvent:
+        """Store (with its face's embedding, if any), publish and hand out one event; returns it
+        with its id."""
+        stored = self.store.add(event, face)
         log.info("event %s camera=%s resident=%s", stored.type, stored.camera, stored.resident)
         self._bus.publish(WatchEvent(stored))
         with self._lock:

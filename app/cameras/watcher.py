@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from app.bus.publisher import Backoff
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer, Stream
@@ -60,7 +62,14 @@ class CameraStatus:
 
 
 class Reporter(Protocol):
-    def recognized(self, camera: str, privacy: int, resident: str, confidence: int) -> None: ...
+    def recognized(
+        self,
+        camera: str,
+        privacy: int,
+        resident: str,
+        confidence: int,
+        embedding: np.ndarray | None = None,
+    ) -> None: ...
     def unknown(self, camera: str, privacy: int) -> None: ...
     def unrecognisable(self, camera: str, privacy: int) -> None: ...
     def seen(self, camera: str, resident: str) -> None: ...
@@ -165,9 +174,10 @@ class Watcher:
         if name is not None:
             if track.id not in reported:
                 reported.add(track.id)
-                confidences = [o.match.confidence for o in track.embedded if o.match.name == name]
-                confidence = int(statistics.median(confidences))
-                self._reporter.recognized(self.name, self.privacy, name, confidence)
+                named = [o for o in track.embedded if o.match.name == name]
+                confidence = int(statistics.median(o.match.confidence for o in named))
+                embedding = named[-1].embedding  # kept with the event: "that was not me"
+                self._reporter.recognized(self.name, self.privacy, name, confidence, embedding)
             self._reporter.seen(self.name, name)
         elif (
             track.id not in reported

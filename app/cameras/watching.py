@@ -9,6 +9,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from app.bus import Bus
 from app.bus.events import EntityEvent
 from app.cameras.feed import EventFeed
@@ -22,6 +24,7 @@ from app.pipeline.live import NewestFrame
 from app.pipeline.privacy import PrivacyLevel
 from app.recognition import Recognition
 from app.store.announced import Announced
+from app.store.events import FaceEmbedding
 
 TICK_S = 1.0  # how often presence timeouts are checked
 ROSTER_S = 10.0  # how often the gallery's residents are compared with the announced entities
@@ -98,9 +101,21 @@ class Watching:
 
     # Reporter, called by the watchers' threads
 
-    def recognized(self, camera: str, privacy: int, resident: str, confidence: int) -> None:
+    def recognized(
+        self,
+        camera: str,
+        privacy: int,
+        resident: str,
+        confidence: int,
+        embedding: np.ndarray | None = None,
+    ) -> None:
         self.presence.seen(resident, camera)
-        self._emit("recognized", camera, resident, confidence, privacy)
+        face = None
+        if embedding is not None:
+            profile = self._recognition.analyzer.profile(PrivacyLevel(privacy))
+            face = FaceEmbedding(profile.model_id, embedding)
+        event = CameraEvent("recognized", camera, resident, self._clock(), confidence, privacy)
+        self.feed.emit(event, face)
 
     def unknown(self, camera: str, privacy: int) -> None:
         self._emit("unknown", camera, None, None, privacy)

@@ -132,11 +132,15 @@ class Analyzer:
         self, faces: list[AlignedFace], gallery: Gallery, privacy: PrivacyLevel
     ) -> list[Match]:
         """The rule's verdict for each aligned face (cut with `self.profile(privacy)`)."""
+        return self.match_embedded(self.embed(faces), faces, gallery, privacy)
+
+    def match_embedded(
+        self, vectors: np.ndarray, faces: list[AlignedFace], gallery: Gallery, privacy: PrivacyLevel
+    ) -> list[Match]:
+        """`match` for faces already embedded (`vectors`, one row per face)."""
         index = gallery.index_for(self.profile(privacy).model_id)
         widths = [float(f.box.w) for f in faces]
-        return index.match(
-            self.embed(faces), widths, privacy.kernel, self.embedder.metric, self.rule
-        )
+        return index.match(vectors, widths, privacy.kernel, self.embedder.metric, self.rule)
 
     def stream(self, gallery: Gallery, privacy: PrivacyLevel, fps: float, confirm: int) -> Stream:
         """A new frame sequence to analyse incrementally with `step` (a video, a watched
@@ -162,13 +166,15 @@ class Analyzer:
             or box.iou(track.box) < MIN_MOVE_IOU
         ]
         faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
-        matches = self.match(faces, stream.gallery, privacy)
-        by_box = dict(zip(todo, matches, strict=True))
+        vectors = self.embed(faces)
+        matches = self.match_embedded(vectors, faces, stream.gallery, privacy)
+        by_box = dict(zip(todo, zip(matches, vectors, strict=True), strict=True))
         for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
-            track.observations.append(Observation(index, box, by_box.get(i)))
+            match, vector = by_box.get(i, (None, None))
+            track.observations.append(Observation(index, box, match, vector))
             if stream.max_observations:
                 del track.observations[: -stream.max_observations]
-            if i in by_box:
+            if match is not None:
                 stream.last_embedded[track.id] = index
             unknown_candidate = len(track.observations) >= confirm and not track.votes()
             if track.is_face is None and unknown_candidate:  # double-check before counting

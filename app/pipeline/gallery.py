@@ -10,6 +10,10 @@ rows of files that are gone are deleted, so a removed resident leaves no embeddi
 A gallery keeps one index per chip profile (`model_id`) of the embedder, since probes at different
 privacy levels are cut differently and must be compared with enrollment chips cut the same way.
 Each view of each profile is cached under its own id (`view_id`).
+
+A gallery may also read, on each refresh, the faces marked "not this resident" per profile
+(`Negatives`, app/residents/negatives.py): matching refuses a face closer to one of those than to
+the resident's photos (`GalleryIndex.refuted`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -144,17 +148,24 @@ def view_ids(model_id: str) -> tuple[str, ...]:
 
 
 Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per view id
+Negatives = Callable[[str, str], dict[str, np.ndarray]]  # (gallery, model id) -> name -> (k, d)
 
 
 class Gallery:
     """One resident directory and its current indexes, one per chip profile. Thread-safe."""
 
     def __init__(
-        self, root: Path, enroll: Enroll, profile_ids: tuple[str, ...], cache: EmbeddingCache
+        self,
+        root: Path,
+        enroll: Enroll,
+        profile_ids: tuple[str, ...],
+        cache: EmbeddingCache,
+        negatives: Negatives | None = None,
     ) -> None:
         self.root = root.resolve()
         self.key = str(self.root)
         self._enroll, self._profile_ids, self._cache = enroll, profile_ids, cache
+        self._negatives = negatives
         self._model_ids = tuple(v for p in profile_ids for v in view_ids(p))
         self._lock = threading.Lock()
         empty = GalleryIndex((), np.zeros((0, 0), np.float32))
@@ -183,7 +194,10 @@ class Gallery:
                     known[model_id][f.sha256] = enrollment
                 embedded += 1
             for profile in self._profile_ids:
-                self._indexes[profile] = _index(files, [known[v] for v in view_ids(profile)])
+                index = _index(files, [known[v] for v in view_ids(profile)])
+                if self._negatives is not None:
+                    index = replace(index, negatives=self._negatives(self.key, profile))
+                self._indexes[profile] = index
             skipped = tuple(unreadable) + tuple(
                 Skipped(f.resident, str(f.path.relative_to(self.root)), e.reason or "unusable")
                 for f in files

@@ -167,6 +167,8 @@ class GalleryIndex:
     names: tuple[str, ...]  # resident name of each row
     vectors: np.ndarray  # (n, d) float32, clean enrollment photos
     blurred: dict[float, np.ndarray] = field(default_factory=dict)  # level -> (n, d)
+    # resident -> (k, d): faces marked "not this resident" (app/residents/negatives.py)
+    negatives: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def residents(self) -> list[str]:
@@ -198,7 +200,16 @@ class GalleryIndex:
                 continue
             dist = self.fused(probe, relative, metric)
             best = int(np.argmin(dist))
-            out.append(
-                rule.judge(float(dist[best]), self.names[best], relative, width, len(self.names))
-            )
+            name: str | None = self.names[best]
+            if self.refuted(probe, name, float(dist[best]), metric):
+                name = None
+            out.append(rule.judge(float(dist[best]), name, relative, width, len(self.names)))
         return out
+
+    def refuted(self, probe: np.ndarray, name: str | None, distance: float, metric: str) -> bool:
+        """True when the probe is closer to a face marked "not `name`" than to `name`'s nearest
+        enrolled photo (`distance`): it looks more like that stranger than like the resident."""
+        negatives = self.negatives.get(name or "")
+        if negatives is None or not len(negatives):
+            return False
+        return float(distances(probe[None], negatives, metric).min()) < distance

@@ -20,6 +20,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from app.domain import Box, Match, ResidentSighting
 
 MIN_IOU = 0.3
@@ -30,6 +32,7 @@ class Observation:
     frame: int
     box: Box
     match: Match | None  # None: not embedded in this frame (identity carried by the track)
+    embedding: np.ndarray | None = None  # the face's embedding when embedded in this frame
 
 
 @dataclass

@@ -105,6 +105,22 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX events_time ON events (time)",
     # Home Assistant entities announced on MQTT, so that vanished ones are removed (app/cameras/).
     "CREATE TABLE announced (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name))",
+    # A recognition's embedding, kept with its event for "that was not me" (never pixels).
+    "ALTER TABLE events ADD COLUMN model_id TEXT",
+    "ALTER TABLE events ADD COLUMN embedding BLOB",
+    # Faces marked "not this resident" (app/store/negatives.py).
+    """
+    CREATE TABLE negatives (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        gallery  TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        vector   BLOB NOT NULL,
+        event_id INTEGER,
+        created  REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX negatives_name ON negatives (gallery, name)",
 )
 
 

@@ -26,6 +26,8 @@ def routes(tmp_path) -> dict[tuple[str, str], set[str]]:
     app = create_app(Settings(state_dir=tmp_path, database_dir=tmp_path))
     found = {}
     for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("ui."):
+            continue  # the web UI's pages and files (app/ui): HTML for people, not the API
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found[(path, method.lower())] = set(rule.arguments)

@@ -88,6 +88,7 @@ LAYERS = [
     # (modules under, never import any of)
     ("app.pipeline", {"flask", "sqlite3", "app.api", "app.bus", "app.store", "app.services"}),
     ("app.api", {"deepface", "dlib", "tensorflow", "app.pipeline.models"}),
+    ("app.ui", {"deepface", "dlib", "tensorflow", "app.pipeline", "app.store.db"}),
     ("app.bus", {"flask", "app.api", "app.pipeline", "app.services", "app.analyses"}),
     ("app.store", {"flask", "app.api", "app.bus", "app.services", "app.analyses"}),
     ("app.residents", {"flask", "app.api", "app.services", "app.bus"}),

@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -156,3 +157,24 @@ def test_empty_gallery_names_nobody():
         None,
         None,
     ]
+
+
+def test_a_probe_closer_to_a_residents_negative_than_to_the_resident_is_not_named():
+    """ "That was not me": Ann's negative at (0.92, 0.06) refuses the face next to it, while a face
+    nearer Ann's photo than to the negative, and Ben's faces, are named as before."""
+    index = replace(_index(), negatives={"Ann": np.array([[0.92, 0.06]])})
+    probes = np.array([[0.93, 0.05], [0.99, 0.0], [0.03, 0.95]])
+    m = index.match(probes, [100, 100, 100], 0, "euclidean", RULE)
+    assert [x.name for x in m] == [None, "Ann", "Ben"]
+    assert not m[0].unrecognisable  # refused as nobody, not as too blurred
+    assert [x.name for x in _index().match(probes, [100] * 3, 0, "euclidean", RULE)] == [
+        "Ann",
+        "Ann",
+        "Ben",
+    ]
+
+
+def test_a_negative_of_another_resident_does_not_refuse():
+    index = replace(_index(), negatives={"Ben": np.array([[0.93, 0.05]])})
+    m = index.match(np.array([[0.93, 0.05]]), [100], 0, "euclidean", RULE)
+    assert m[0].name == "Ann"

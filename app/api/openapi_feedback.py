@@ -1,0 +1,76 @@
+"""The OpenAPI description of the "that was not me" routes (app/api/feedback.py), added to the
+base document of app/api/openapi.py with its helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.api.openapi import _errors, _object, _ok, _param, _ref
+
+_COMMON = [400, 401, 500, 503]
+
+
+def with_feedback(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with the feedback routes and their schemas."""
+    document["paths"].update(feedback_paths())
+    document["components"]["schemas"].update(feedback_schemas())
+    return document
+
+
+def feedback_paths() -> dict[str, Any]:
+    name = _param("name", "The resident's name (default gallery)", {"type": "string"})
+    number = {"type": "integer", "minimum": 0}
+    return {
+        "/events/{event_id}/wrong": {
+            "post": {
+                "operationId": "mark_recognition_wrong",
+                "summary": "That was not me: the recognition's face becomes a negative of the "
+                "resident it named, and matching refuses faces closer to it than to the resident",
+                "parameters": [_param("event_id", "A `recognized` event's id", number)],
+                "responses": {
+                    **_ok("The negative stored", "Negative", "201"),
+                    **_errors([*_COMMON, 404, 409]),
+                },
+            }
+        },
+        "/residents/{name}/negatives": {
+            "get": {
+                "operationId": "list_negatives",
+                "summary": "Faces marked as not this resident (ids and times, never embeddings)",
+                "parameters": [name],
+                "responses": {**_ok("Negatives", "NegativeList"), **_errors([*_COMMON, 404])},
+            }
+        },
+        "/residents/{name}/negatives/{negative_id}": {
+            "delete": {
+                "operationId": "delete_negative",
+                "summary": "Forget one negative: the resident may be named for such faces again",
+                "parameters": [name, _param("negative_id", "The negative's id", number)],
+                "responses": {
+                    **_ok("Deleted", "NegativeDeleted"),
+                    **_errors([*_COMMON, 404]),
+                },
+            }
+        },
+    }
+
+
+def feedback_schemas() -> dict[str, Any]:
+    return {
+        "Negative": _object(
+            ["id", "name", "event_id", "created"],
+            {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "event_id": {"type": ["integer", "null"]},
+                "created": {"type": "number", "description": "Seconds since the epoch"},
+            },
+        ),
+        "NegativeList": _object(
+            ["name", "negatives"],
+            {"name": {"type": "string"}, "negatives": {"type": "array", "items": _ref("Negative")}},
+        ),
+        "NegativeDeleted": _object(
+            ["name", "deleted"], {"name": {"type": "string"}, "deleted": {"type": "integer"}}
+        ),
+    }

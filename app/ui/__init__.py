@@ -1,0 +1,146 @@
+"""The web UI: server-rendered pages (Jinja) at /ui/ with one plain script (static/ui.js) that
+calls the JSON routes with the page's CSRF token. No build step, nothing fetched from elsewhere;
+pages show names, numbers and times, never faces or frames (docs/ui.md).
+
+With API_KEY set, /ui/login exchanges the key for a session cookie (app/api/sessions.py)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from app.api import cameras as camera_routes
+from app.api.auth import expected_key, key_matches, session, sessions
+from app.api.runtime import runtime
+from app.api.sessions import COOKIE, LIFETIME_S
+from app.sifis import event_fields
+
+bp = Blueprint(
+    "ui",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/ui/static",
+)
+RECENT = 50  # events on the Events and Review pages
+PRIVACY_CHOICES = (0, 9, 17, 25, 35, 51)
+
+
+@bp.get("/")
+def root() -> Response:
+    return redirect(url_for("ui.dashboard"), 302)
+
+
+@bp.route("/ui/login", methods=["GET", "POST"])
+def login() -> tuple[str, int] | Response:
+    if not current_app.config["PAFR_LOGIN_REQUIRED"]:
+        return redirect(url_for("ui.dashboard"), 303)
+    status = 200
+    if request.method == "POST":
+        given = request.form.get("api_key", "").encode()
+        if key_matches(given, expected_key(runtime().settings.api_key)):
+            opened = sessions().open()
+            response = redirect(url_for("ui.dashboard"), 303)
+            response.set_cookie(
+                COOKIE,
+                opened.token,
+                max_age=LIFETIME_S,
+                path="/",
+                secure=request.is_secure,
+                httponly=True,
+                samesite="Strict",
+            )
+            return response
+        status = 401
+    return render_template("login.html", failed=status == 401), status
+
+
+@bp.post("/ui/logout")
+def logout() -> Response:
+    found = session()
+    sessions().close(found.token if found else None)
+    response = redirect(url_for("ui.login"), 303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@bp.get("/ui/")
+def dashboard() -> str:
+    loaded = runtime().loaded
+    if loaded is None:
+        return _page("dashboard.html", ready=False)
+    s = loaded.settings
+    return _page(
+        "dashboard.html",
+        ready=True,
+        models={"detector": s.detector, "recognizer": s.recognizer},
+        cameras=[camera_routes.view(c) for c in loaded.cameras.all()],
+        residents=len(loaded.residents.of(s.residents_dir).list()),
+        present=loaded.watching.presence.present(),
+    )
+
+
+@bp.get("/ui/residents")
+def residents() -> str:
+    services = runtime().services
+    people = services.residents.of(services.settings.residents_dir).list()
+    negatives = services.stores.negatives
+    key = str(services.settings.residents_dir.resolve())
+    return _page(
+        "residents.html",
+        residents=[(r, negatives.list(key, r.name)) for r in people],
+    )
+
+
+@bp.get("/ui/analyse")
+def analyse() -> str:
+    settings = runtime().settings
+    return _page(
+        "analyse.html",
+        choices=[k for k in PRIVACY_CHOICES if k <= settings.max_privacy_parameter],
+    )
+
+
+@bp.get("/ui/cameras")
+def cameras() -> str:
+    services = runtime().services
+    return _page("cameras.html", cameras=[camera_routes.view(c) for c in services.cameras.all()])
+
+
+@bp.get("/ui/events")
+def events() -> str:
+    recent = runtime().services.stores.events.recent(RECENT)
+    return _page("events.html", events=[event_fields(e) for e in recent])
+
+
+@bp.get("/ui/review")
+def review() -> str:
+    recent = runtime().services.stores.events.recent(RECENT, "recognized")
+    return _page("review.html", events=[event_fields(e) for e in recent])
+
+
+def _page(template: str, **context: Any) -> str:
+    found = session()
+    return render_template(
+        template,
+        csrf=found.csrf if found else "",
+        logged_in=found is not None,
+        page=request.endpoint,
+        **context,
+    )
+
+
+@bp.app_template_filter("when")
+def when(epoch: float | None) -> str:
+    """Local time of an epoch timestamp, for people."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch)) if epoch else ""

@@ -1,0 +1,191 @@
+// The web UI's one script: calls the JSON routes with the page's CSRF token (sent as a header,
+// never in a URL) and shows their answers. No inline scripts (CSP), no storage, no third parties.
+"use strict";
+
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const EVENT_TYPES = ["recognized", "left", "unknown", "unrecognisable"];
+
+async function call(method, url, body) {
+  const headers = { "X-CSRF-Token": csrf };
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(body);
+  }
+  const response = await fetch(url, { method, headers, body, credentials: "same-origin" });
+  let data = null;
+  try { data = await response.json(); } catch (e) { data = null; }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function message(data, fallback) {
+  return (data && data.error && data.error.message) || fallback;
+}
+
+function el(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  return node;
+}
+
+function when(epoch) {
+  const d = new Date(epoch * 1000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+// Residents: enroll with the quality gate's verdict per photo; delete with confirmation.
+function enrollForm(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const out = document.getElementById("enroll-result");
+    const files = Array.from(form.elements.file.files);
+    const body = new FormData();
+    body.append("name", form.elements.name.value);
+    files.forEach((f) => body.append("file", f));
+    out.replaceChildren(el("p", "Checking the photos…"));
+    const reply = await call("POST", "/residents", body);
+    const verdicts = el("ul", undefined, { class: "verdicts" });
+    const accepted = reply.data && reply.data.accepted ? reply.data.accepted : [];
+    const rejected = reply.data && reply.data.rejected ? reply.data.rejected : [];
+    accepted.forEach((a) => verdicts.append(
+      el("li", `${files[a.index].name}: accepted`, { class: "ok" })));
+    rejected.forEach((r) => verdicts.append(
+      el("li", `${files[r.index].name}: rejected — ${r.message}`, { class: "error" })));
+    const summary = reply.ok
+      ? `${reply.data.resident.name} enrolled with ${accepted.length} photo(s).`
+      : message(reply.data, `Enrollment failed (${reply.status}).`);
+    const link = el("a", "Show the updated list", { href: "/ui/residents" });
+    out.replaceChildren(el("p", summary, { role: "status" }), verdicts, link);
+  });
+}
+
+function confirmThen(question, method, url, onDone) {
+  if (!window.confirm(question)) return;
+  call(method, url).then((reply) => {
+    if (reply.ok) onDone(reply);
+    else window.alert(message(reply.data, `Failed (${reply.status}).`));
+  });
+}
+
+// Analyse: upload with progress, then the result.
+function analyseForm(form) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const file = form.elements.file.files[0];
+    const privacy = form.elements.privacy.value;
+    const bar = document.getElementById("analyse-progress");
+    const state = document.getElementById("analyse-state");
+    const out = document.getElementById("analyse-result");
+    const label = (file.name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "") || "upload")
+      .slice(0, 100);
+    const id = `ui-${Date.now()}`;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/check_directory/${encodeURIComponent(label)}/${privacy}/web-ui/UI/${id}`);
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.responseType = "json";
+    bar.hidden = false;
+    bar.value = 0;
+    out.replaceChildren();
+    state.textContent = "Uploading…";
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
+    });
+    xhr.upload.addEventListener("load", () => {
+      bar.removeAttribute("value"); // indeterminate while the service analyses
+      state.textContent = "Analysing…";
+    });
+    xhr.addEventListener("load", () => {
+      bar.hidden = true;
+      const data = xhr.response;
+      if (xhr.status !== 200) {
+        state.textContent = message(data, `Analysis failed (${xhr.status}).`);
+        return;
+      }
+      state.textContent = "Done.";
+      showResult(out, data.RequestPostTopicUUID.value);
+    });
+    xhr.addEventListener("error", () => { state.textContent = "The service did not answer."; });
+    const body = new FormData();
+    body.append("file", file);
+    xhr.send(body);
+  });
+}
+
+function showResult(out, value) {
+  const list = el("ul", undefined, { id: "analyse-residents" });
+  value.residents.forEach((r) => list.append(el("li",
+    `${r.name}: seen ${r.first_seen_s.toFixed(1)}–${r.last_seen_s.toFixed(1)} s, ` +
+    `confidence ${r.confidence}`)));
+  if (!value.residents.length) list.append(el("li", "No resident named."));
+  const counts = el("p",
+    `Unknown faces: ${value.unknown_faces} · unrecognisable faces (too small for the blur): ` +
+    `${value.unrecognisable_faces} · frames analysed: ${value.analysed_frames}`,
+    { id: "analyse-counts" });
+  out.replaceChildren(el("h2", "Result"), list, counts);
+}
+
+function cameraForm(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = form.elements;
+    const reply = await call("POST", "/cameras", {
+      name: f.name.value, url: f.url.value,
+      privacy_parameter: Number(f.privacy_parameter.value), watch: f.watch.checked,
+    });
+    if (reply.ok) window.location.reload();
+    else document.getElementById("camera-state").textContent = message(reply.data, "Failed.");
+  });
+}
+
+// Events: new ones appear at the top as they happen (Server-Sent Events).
+function liveEvents(table) {
+  const source = new EventSource(`/events/stream?since=${table.dataset.live}`);
+  const body = table.tBodies[0];
+  const add = (e) => {
+    const ev = JSON.parse(e.data);
+    const row = el("tr");
+    [when(ev.time), ev.type, ev.camera || "", ev.resident || "",
+      ev.confidence === null ? "" : String(ev.confidence)].forEach((t) => row.append(el("td", t)));
+    body.prepend(row);
+  };
+  EVENT_TYPES.forEach((t) => source.addEventListener(t, add));
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const { action, name, id } = button.dataset;
+  const path = encodeURIComponent(name || "");
+  if (action === "delete-resident") {
+    confirmThen(`Delete ${name}, their photos and everything learnt about them?`, "DELETE",
+      `/residents/${path}`, () => window.location.reload());
+  } else if (action === "delete-negative") {
+    confirmThen(`Forget this "not ${name}" face?`, "DELETE",
+      `/residents/${path}/negatives/${id}`, () => window.location.reload());
+  } else if (action === "delete-camera") {
+    confirmThen(`Remove camera ${name}?`, "DELETE", `/cameras/${path}`,
+      () => window.location.reload());
+  } else if (action === "wrong") {
+    button.disabled = true;
+    call("POST", `/events/${id}/wrong`).then((reply) => {
+      const state = document.getElementById("review-state");
+      if (reply.ok) {
+        button.textContent = "Marked wrong";
+        state.textContent = `Noted: that face is not ${name}; it will not be named ${name} again.`;
+      } else {
+        button.disabled = false;
+        state.textContent = message(reply.data, `Failed (${reply.status}).`);
+      }
+    });
+  }
+});
+
+const forms = { enroll: enrollForm, analyse: analyseForm, "add-camera": cameraForm };
+for (const [id, setup] of Object.entries(forms)) {
+  const form = document.getElementById(id);
+  if (form) setup(form);
+}
+const live = document.getElementById("events");
+if (live) liveEvents(live);

@@ -1,0 +1,76 @@
+""" "That was not me" over the real SQLite stores: a recognition's embedding becomes a negative
+of the resident it named; negatives are listed, deleted, renamed and erased per resident, never
+shared across galleries or chip profiles; events without a face cannot be marked."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from app.domain import CameraEvent
+from app.errors import EventNotFound, NegativeNotFound, NotARecognition
+from app.residents.negatives import Feedback
+from app.store.db import Database
+from app.store.events import EventStore, FaceEmbedding
+from app.store.negatives import NegativeStore
+
+NOW = time.time()  # events older than the retention period would be purged at once
+
+
+@pytest.fixture
+def stores(tmp_path):
+    db = Database(tmp_path / "state.sqlite3")
+    return EventStore(db, 30), NegativeStore(db)
+
+
+def test_a_recognition_marked_wrong_becomes_a_negative_of_the_named_resident(stores, tmp_path):
+    events, negatives = stores
+    vector = np.arange(4, dtype=np.float32)
+    seen = events.add(
+        CameraEvent("recognized", "porch", "Alice", NOW, 80, 9), FaceEmbedding("dlib@9", vector)
+    )
+    feedback = Feedback(events, negatives, tmp_path)
+    negative = feedback.wrong(seen.id)
+    assert (negative.name, negative.event_id) == ("Alice", seen.id)
+    assert [n.id for n in feedback.list("Alice")] == [negative.id]
+    by_name = negatives.vectors(str(tmp_path.resolve()), "dlib@9")
+    assert list(by_name) == ["Alice"] and np.array_equal(by_name["Alice"], vector[None])
+    assert negatives.vectors(str(tmp_path.resolve()), "dlib@0") == {}  # another chip profile
+    assert negatives.vectors("/elsewhere", "dlib@9") == {}  # another gallery
+    negatives.rename(str(tmp_path.resolve()), "Alice", "Alicia")
+    assert feedback.list("Alice") == [] and len(feedback.list("Alicia")) == 1
+    feedback.delete("Alicia", negative.id)
+    assert feedback.list("Alicia") == []
+    with pytest.raises(NegativeNotFound):
+        feedback.delete("Alicia", negative.id)
+
+
+def test_erase_removes_every_negative_of_a_resident_only(stores):
+    _, negatives = stores
+    face = FaceEmbedding("m", np.ones(3, np.float32))
+    for name in ("Ann", "Ann", "Ben"):
+        negatives.add("g", name, face, None)
+    assert negatives.erase("g", "Ann") == 2
+    assert [n.name for n in negatives.list("g", "Ben")] == ["Ben"]
+
+
+def test_only_kept_recognitions_with_a_face_can_be_marked(stores, tmp_path):
+    events, negatives = stores
+    feedback = Feedback(events, negatives, tmp_path)
+    unknown = events.add(CameraEvent("unknown", "porch", None, NOW, None, 9))
+    no_face = events.add(CameraEvent("recognized", "porch", "Alice", NOW, 80, 9))
+    for event in (unknown, no_face):
+        with pytest.raises(NotARecognition):
+            feedback.wrong(event.id)
+    with pytest.raises(EventNotFound):
+        feedback.wrong(999)
+
+
+def test_recent_events_are_newest_first_and_filtered_by_type(stores):
+    events, _ = stores
+    for kind in ("recognized", "unknown", "recognized"):
+        events.add(CameraEvent(kind, "porch", "Alice" if kind == "recognized" else None, NOW))
+    assert [e.id for e in events.recent(10)] == [3, 2, 1]
+    assert [e.id for e in events.recent(10, "recognized")] == [3, 1]
