@@ -3,6 +3,7 @@ RECORD_TTL_S after the worker stops refreshing it (a killed worker drops out by 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -29,6 +30,11 @@ class WorkerRecord:
 
     def start(self) -> None:
         self._thread.start()
+
+    def task_done(self) -> None:
+        self.tasks_done += 1
+        with contextlib.suppress(redis.RedisError):  # else the next refresh writes it
+            self._r.hset(keys.worker(self.name), "tasks_done", self.tasks_done)
 
     def stop(self) -> None:
         self._stop.set()

@@ -44,15 +44,17 @@ def run_worker(settings: Settings, recognition: Recognition) -> int:
     def analyse(payload: dict[str, Any], attempt: int, ttl: int) -> None:
         if _take(r, payload["analysis_id"], attempt, ttl):
             _run(r, recognition, settings, payload, attempt, ttl)
-            record.tasks_done += 1
+            record.task_done()
 
+    gallery = recognition.gallery(settings.residents_dir)  # built once, before the first task
     record.start()
-    log.info("worker %s ready", record.name)
+    log.info("worker %s: %d resident photo(s)", record.name, len(gallery.index.names))
     try:
         app.worker_main(
             [
                 "worker",
                 "--pool=solo",
+                "--concurrency=1",
                 f"--hostname={record.name}",
                 "--loglevel=INFO",
                 "--without-gossip",
