@@ -136,7 +136,7 @@ def _worker(args: argparse.Namespace) -> int:
     from app.services import build_recognition
 
     settings = Settings()
-    if settings.queue_url is None:
+    if not settings.queue_url:
         raise InvalidParameter("set QUEUE_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
     return run_worker(settings, build_recognition(settings))
 

@@ -135,8 +135,8 @@ class Settings(BaseSettings):
     queue_url: str | None = Field(
         None,
         description="Redis URL (`redis://host:6379/0`) of the Celery queue: `serve` sends each "
-        "analysis to `python -m app worker` processes (docs/scale.md); unset = analyses run in "
-        "this process.",
+        "analysis to `python -m app worker` processes (docs/scale.md); unset or empty = analyses "
+        "run in this process.",
     )
     camera_seconds: float = Field(
         5.0, gt=0, description="How long a camera is watched when the request gives no `duration`."

@@ -35,7 +35,7 @@ CHECK_S = 0.5  # how often a running analysis asks whether the front still waits
 
 
 def run_worker(settings: Settings, recognition: Recognition) -> int:
-    assert settings.queue_url is not None
+    assert settings.queue_url  # checked by the CLI
     r = client(settings.queue_url)
     record = WorkerRecord(r)
     app = celery_app(settings.queue_url)
