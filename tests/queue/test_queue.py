@@ -17,6 +17,8 @@ from bench.synth_video import Appearance, write_video
 from tests.bus.broker import Subscriber
 from tests.conftest import FACES
 
+pytestmark = pytest.mark.queue
+
 ALICE, BOB, STRANGER = FACES / "img5.jpg", FACES / "img16.jpg", FACES / "img29.jpg"
 EXPECTED = {ALICE: ["Alice"], STRANGER: []}
 
