@@ -41,35 +41,19 @@ def client(url: str) -> redis.Redis:
     )
 
 
-class keys:
-    @staticmethod
-    def upload(analysis_id: str) -> str:
-        return f"pafr:upload:{analysis_id}"
+def key(kind: str, *parts: object) -> str:
+    """`pafr:<kind>:<parts>`. Per analysis id: UPLOAD; ATTEMPT, the attempt the front waits for
+    (a worker skips any other: stale, or given up); CLAIM (+ attempt), taken by the one worker
+    that runs it; RUNNING, the heartbeat; PROGRESS; REPLY. Per worker name: WORKER."""
+    return ":".join(("pafr", kind, *map(str, parts)))
 
-    @staticmethod
-    def attempt(analysis_id: str) -> str:
-        """The attempt the front waits for; a worker skips any other (stale, or given up)."""
-        return f"pafr:attempt:{analysis_id}"
 
-    @staticmethod
-    def claim(analysis_id: str, attempt: int) -> str:
-        """Taken by the one worker that runs this attempt (a redelivered message finds it)."""
-        return f"pafr:claim:{analysis_id}:{attempt}"
-
-    @staticmethod
-    def running(analysis_id: str) -> str:
-        return f"pafr:running:{analysis_id}"
-
-    @staticmethod
-    def progress(analysis_id: str) -> str:
-        return f"pafr:progress:{analysis_id}"
-
-    @staticmethod
-    def reply(analysis_id: str) -> str:
-        return f"pafr:reply:{analysis_id}"
-
-    WORKERS = "pafr:worker:*"
-
-    @staticmethod
-    def worker(name: str) -> str:
-        return f"pafr:worker:{name}"
+UPLOAD, ATTEMPT, CLAIM, RUNNING, PROGRESS, REPLY, WORKER = (
+    "upload",
+    "attempt",
+    "claim",
+    "running",
+    "progress",
+    "reply",
+    "worker",
+)

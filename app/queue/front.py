@@ -27,7 +27,17 @@ from app.domain import AnalysisResult
 from app.errors import AnalysisInterrupted, ServiceBusy
 from app.pipeline.analyze import Progress
 from app.queue import codec, uploads
-from app.queue.broker import TASK, celery_app, client, keys
+from app.queue.broker import (
+    ATTEMPT,
+    PROGRESS,
+    REPLY,
+    RUNNING,
+    TASK,
+    UPLOAD,
+    celery_app,
+    client,
+    key,
+)
 from app.queue.registry import live_workers
 
 log = logging.getLogger(__name__)
@@ -69,13 +79,13 @@ class QueueRunner:
         ttl = int(timeout_s + GRACE_S) + 1
         expires = datetime.fromtimestamp(time.time() + timeout_s, UTC)
         payload = codec.encode_task(job.task)
-        done: list[str] = [keys.attempt(aid), keys.progress(aid), keys.reply(aid)]
+        done: list[str] = [key(ATTEMPT, aid), key(PROGRESS, aid), key(REPLY, aid)]
         try:
             if isinstance(job.task.media, FileMedia):
-                done.append(keys.upload(aid))
+                done.append(key(UPLOAD, aid))
                 uploads.put(r, aid, job.task.media.path, ttl)
             for attempt in range(1, RUNS + 1):
-                r.set(keys.attempt(aid), attempt, ex=ttl)
+                r.set(key(ATTEMPT, aid), attempt, ex=ttl)
                 self._celery.send_task(
                     TASK, args=[payload, attempt, ttl], expires=expires, retry=False
                 )
@@ -92,16 +102,16 @@ class QueueRunner:
         """The worker's reply, or None once the worker that took the task has died."""
         r, seen_running = self._redis, False
         while True:
-            got = r.blpop([keys.reply(aid)], timeout=POLL_S)
+            got = r.blpop([key(REPLY, aid)], timeout=POLL_S)
             if got is not None:
                 return json.loads(got[1])
-            state = r.get(keys.progress(aid))  # both raise AnalysisTimeout past the deadline,
+            state = r.get(key(PROGRESS, aid))  # both raise AnalysisTimeout past the deadline,
             if state:  # or Cancelled
                 progress(*json.loads(state))
             else:
                 deadline(0, 0)
-            if r.exists(keys.running(aid)):
+            if r.exists(key(RUNNING, aid)):
                 seen_running = True
             elif seen_running:  # the reply is pushed before the heartbeat is removed
-                last = r.lpop(keys.reply(aid))
+                last = r.lpop(key(REPLY, aid))
                 return json.loads(last) if last is not None else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import redis
 
-from app.queue.broker import keys
+from app.queue.broker import WORKER, key
 
 REFRESH_S = 2.0
 RECORD_TTL_S = 3 * REFRESH_S
@@ -34,7 +34,7 @@ class WorkerRecord:
     def task_done(self) -> None:
         self.tasks_done += 1
         with contextlib.suppress(redis.RedisError):  # else the next refresh writes it
-            self._r.hset(keys.worker(self.name), "tasks_done", self.tasks_done)
+            self._r.hset(key(WORKER, self.name), "tasks_done", self.tasks_done)
 
     def stop(self) -> None:
         self._stop.set()
@@ -42,10 +42,10 @@ class WorkerRecord:
     def _refresh(self) -> None:
         while True:
             try:
-                key = keys.worker(self.name)
+                name = key(WORKER, self.name)
                 fields = {"name": self.name, "host": self.host, "tasks_done": self.tasks_done}
-                self._r.hset(key, mapping=fields)
-                self._r.expire(key, int(RECORD_TTL_S))
+                self._r.hset(name, mapping=fields)
+                self._r.expire(name, int(RECORD_TTL_S))
             except redis.RedisError:
                 pass  # Redis is down: the record comes back with it
             if self._stop.wait(REFRESH_S):
@@ -55,8 +55,8 @@ class WorkerRecord:
 def live_workers(r: redis.Redis) -> list[dict[str, Any]]:
     """One entry per live worker process, by name. Cameras stay with `serve` (docs/scale.md)."""
     found = []
-    for key in r.scan_iter(keys.WORKERS, count=100):
-        v = {k.decode(): x.decode() for k, x in r.hgetall(key).items()}
+    for name in r.scan_iter(key(WORKER, "*"), count=100):
+        v = {k.decode(): x.decode() for k, x in r.hgetall(name).items()}
         if v:
             found.append(
                 {

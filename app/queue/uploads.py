@@ -13,25 +13,25 @@ from pathlib import Path
 
 import redis
 
-from app.queue.broker import keys
+from app.queue.broker import UPLOAD, key
 
 CHUNK_BYTES = 1024 * 1024
 
 
 def put(r: redis.Redis, analysis_id: str, path: Path, ttl_s: int) -> None:
-    key = keys.upload(analysis_id)
-    r.delete(key)
+    name = key(UPLOAD, analysis_id)
+    r.delete(name)
     with path.open("rb") as f:
         while chunk := f.read(CHUNK_BYTES):
-            r.rpush(key, chunk)
-    r.expire(key, ttl_s)
+            r.rpush(name, chunk)
+    r.expire(name, ttl_s)
 
 
 def fetch(r: redis.Redis, analysis_id: str, folder: Path) -> Path:
     """The upload in a new private file in `folder` (the caller deletes it)."""
-    key = keys.upload(analysis_id)
+    name = key(UPLOAD, analysis_id)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, prefix="upload-", delete=False) as f:
-        for i in range(r.llen(key)):
-            f.write(r.lindex(key, i) or b"")
+        for i in range(r.llen(name)):
+            f.write(r.lindex(name, i) or b"")
     return Path(f.name)

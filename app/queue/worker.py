@@ -25,7 +25,18 @@ from app.config import Settings
 from app.errors import AnalysisTimeout, AppError
 from app.pipeline.analyze import Progress
 from app.queue import codec, uploads
-from app.queue.broker import LEASE_S, TASK, celery_app, client, keys
+from app.queue.broker import (
+    ATTEMPT,
+    CLAIM,
+    LEASE_S,
+    PROGRESS,
+    REPLY,
+    RUNNING,
+    TASK,
+    celery_app,
+    client,
+    key,
+)
 from app.queue.registry import WorkerRecord
 from app.recognition import Recognition
 
@@ -69,11 +80,11 @@ def run_worker(settings: Settings, recognition: Recognition) -> int:
 
 def _take(r: redis.Redis, aid: str, attempt: int, ttl: int) -> bool:
     """Whether this worker runs this attempt: current, and not claimed by another worker."""
-    current = r.get(keys.attempt(aid))
+    current = r.get(key(ATTEMPT, aid))
     if current is None or int(current) != attempt:
         log.info("analysis %s attempt %d is stale; skipped", aid, attempt)
         return False
-    return bool(r.set(keys.claim(aid, attempt), os.getpid(), nx=True, ex=ttl))
+    return bool(r.set(key(CLAIM, aid, attempt), os.getpid(), nx=True, ex=ttl))
 
 
 def _run(
@@ -87,7 +98,7 @@ def _run(
     aid = payload["analysis_id"]
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(r, aid, stop), daemon=True)
-    r.set(keys.running(aid), os.getpid(), px=int(LEASE_S * 1000))
+    r.set(key(RUNNING, aid), os.getpid(), px=int(LEASE_S * 1000))
     beat.start()
     upload: Path | None = None
     try:
@@ -110,16 +121,16 @@ def _run(
         stop.set()
         beat.join()
     try:
-        r.rpush(keys.reply(aid), json.dumps(reply))
-        r.expire(keys.reply(aid), ttl)
+        r.rpush(key(REPLY, aid), json.dumps(reply))
+        r.expire(key(REPLY, aid), ttl)
     finally:
-        r.delete(keys.running(aid))
+        r.delete(key(RUNNING, aid))
 
 
 def _heartbeat(r: redis.Redis, aid: str, stop: threading.Event) -> None:
     while not stop.wait(LEASE_S / 3):
         try:
-            r.set(keys.running(aid), os.getpid(), px=int(LEASE_S * 1000))
+            r.set(key(RUNNING, aid), os.getpid(), px=int(LEASE_S * 1000))
         except redis.RedisError:
             log.warning("analysis %s: heartbeat lost", aid)
 
@@ -135,9 +146,9 @@ def _progress(r: redis.Redis, aid: str, attempt: int, deadline: float) -> Progre
             raise AnalysisTimeout("the analysis passed its deadline")
         if now - checked >= CHECK_S:
             checked = now
-            current = r.get(keys.attempt(aid))
+            current = r.get(key(ATTEMPT, aid))
             if current is None or int(current) != attempt:
                 raise Cancelled
-            r.set(keys.progress(aid), json.dumps([done, total]), ex=int(deadline - now) + 1)
+            r.set(key(PROGRESS, aid), json.dumps([done, total]), ex=int(deadline - now) + 1)
 
     return progress

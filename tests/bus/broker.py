@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import getpass
 import shutil
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +14,15 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.e2e.server import free_port
+from tests.e2e.server import free_port, listening
 
 USER, PASSWORD = "pafr", "s3cret:pw"  # a `:` to check the URL's percent-decoding
 
 
-def _tool(name: str) -> str:
+def tool(name: str, package: str = "mosquitto") -> str:
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
     if found is None:
-        raise RuntimeError(f"`{name}` not found: apt-get install -y mosquitto")
+        raise RuntimeError(f"`{name}` not found: apt-get install -y {package}")
     return found
 
 
@@ -35,7 +33,7 @@ class Mosquitto:
         passwords = folder / "passwords"
         passwords.touch(mode=0o600)
         subprocess.run(
-            [_tool("mosquitto_passwd"), "-b", str(passwords), USER, PASSWORD],
+            [tool("mosquitto_passwd"), "-b", str(passwords), USER, PASSWORD],
             check=True,
             capture_output=True,
         )
@@ -55,16 +53,10 @@ class Mosquitto:
     def start(self) -> Mosquitto:
         with open(self._log, "ab") as log:
             self._process = subprocess.Popen(
-                [_tool("mosquitto"), "-c", str(self._config)], stdout=log, stderr=log
+                [tool("mosquitto"), "-c", str(self._config)], stdout=log, stderr=log
             )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"mosquitto did not start: {self._log.read_text()}")
+        listening(self._process, self.port, self._log)
+        return self
 
     def stop(self) -> None:
         if self._process is not None:

@@ -35,6 +35,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening(process: subprocess.Popen, port: int, log: Path, timeout: float = 10) -> None:
+    """Wait until `process` accepts connections on loopback `port`; raise with its log if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{process.args[0]} did not start: {log.read_text()}")
+
+
+def child_env(**env: str) -> dict[str, str]:
+    """The environment of an `app` child process: this one's, without the settings that the
+    tests choose per server, running this checkout."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in {"API_KEY", "CAMERAS", "HOST"}},
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -95,18 +117,16 @@ def start_server(base: Path, **env: str) -> Server:
     port = free_port()
     state, database = base / "state", make_gallery(base / "database")
     log = base / "server.log"
-    environment = {
-        **{k: v for k, v in os.environ.items() if k not in {"API_KEY", "CAMERAS", "HOST"}},
-        "PYTHONPATH": str(ROOT),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "STATE_DIR": str(state),
-        "DATABASE_DIR": str(database),
-        "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
-        "OPEN_TIMEOUT_MS": "3000",
-        "READ_TIMEOUT_MS": "3000",
+    environment = child_env(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        STATE_DIR=str(state),
+        DATABASE_DIR=str(database),
+        MAX_CONTENT_LENGTH=str(MAX_CONTENT_LENGTH),
+        OPEN_TIMEOUT_MS="3000",
+        READ_TIMEOUT_MS="3000",
         **env,
-    }
+    )
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve"],

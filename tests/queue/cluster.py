@@ -4,8 +4,6 @@ Used by tests/queue and bench/scale.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -15,7 +13,9 @@ from pathlib import Path
 
 import redis
 
-from tests.e2e.server import ROOT, free_port
+from app.queue.broker import WORKER, key
+from tests.bus.broker import tool
+from tests.e2e.server import child_env, free_port, listening
 
 START_TIMEOUT_S = 180
 
@@ -31,13 +31,11 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        binary = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin")
-        if binary is None:
-            raise RuntimeError("`redis-server` not found: apt-get install -y redis-server")
-        with open(self.folder / "redis.log", "ab") as log:
+        log = self.folder / "redis.log"
+        with open(log, "ab") as out:
             self._process = subprocess.Popen(
                 [
-                    binary,
+                    tool("redis-server", "redis-server"),
                     "--port",
                     str(self.port),
                     "--bind",
@@ -49,17 +47,11 @@ class RedisServer:
                     "--dir",
                     str(self.folder),
                 ],
-                stdout=log,
-                stderr=log,
+                stdout=out,
+                stderr=out,
             )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start: {(self.folder / 'redis.log').read_text()}")
+        listening(self._process, self.port, log)
+        return self
 
     def stop(self) -> None:
         if self._process is not None:
@@ -75,14 +67,9 @@ def start_worker(base: Path, queue_url: str, database_dir: Path, **env: str) -> 
     """Start `python -m app worker` (own STATE_DIR, the front's DATABASE_DIR); wait until it
     has registered in Redis."""
     base.mkdir(parents=True, exist_ok=True)
-    environment = {
-        **{k: v for k, v in os.environ.items() if k not in {"API_KEY", "CAMERAS", "HOST"}},
-        "PYTHONPATH": str(ROOT),
-        "QUEUE_URL": queue_url,
-        "STATE_DIR": str(base / "state"),
-        "DATABASE_DIR": str(database_dir),
-        **env,
-    }
+    environment = child_env(
+        QUEUE_URL=queue_url, STATE_DIR=str(base / "state"), DATABASE_DIR=str(database_dir), **env
+    )
     log = base / "worker.log"
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -97,7 +84,7 @@ def start_worker(base: Path, queue_url: str, database_dir: Path, **env: str) -> 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"worker exited with {process.returncode}:\n{log.read_text()}")
-        if r.exists(f"pafr:worker:worker-{process.pid}@{socket.gethostname()}") and (
+        if r.exists(key(WORKER, f"worker-{process.pid}@{socket.gethostname()}")) and (
             b"ready." in log.read_bytes()  # Celery's: consuming the queue
         ):
             return process

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from app.queue.broker import RUNNING, key
 from bench.synth_video import Appearance, write_video
 from tests.bus.broker import Subscriber
 from tests.conftest import FACES
@@ -80,7 +81,7 @@ def test_a_worker_killed_mid_analysis_costs_a_rerun_not_the_answer(cluster, long
             deadline = time.monotonic() + 120
             running: list[bytes] = []
             while not running and time.monotonic() < deadline:
-                running = list(r.scan_iter("pafr:running:*"))
+                running = list(r.scan_iter(key(RUNNING, "*")))
                 time.sleep(0.1)
             assert running, "no worker started the analysis"
             victim = int(r.get(running[0]))
