@@ -14,7 +14,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.e2e.server import free_port, listening
+from tests.e2e.server import LoopbackDaemon
 
 USER, PASSWORD = "pafr", "s3cret:pw"  # a `:` to check the URL's percent-decoding
 
@@ -26,10 +26,10 @@ def tool(name: str, package: str = "mosquitto") -> str:
     return found
 
 
-class Mosquitto:
+class Mosquitto(LoopbackDaemon):
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        super().__init__(folder / "mosquitto.log")
         passwords = folder / "passwords"
         passwords.touch(mode=0o600)
         subprocess.run(
@@ -43,26 +43,13 @@ class Mosquitto:
             f"password_file {passwords}\npersistence false\n"
             f"user {getpass.getuser()}\n"  # as root, mosquitto would switch to a user that
         )  # cannot read the test's private folder
-        self._log = folder / "mosquitto.log"
-        self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"mqtt://{USER}:{PASSWORD.replace(':', '%3A')}@127.0.0.1:{self.port}"
 
-    def start(self) -> Mosquitto:
-        with open(self._log, "ab") as log:
-            self._process = subprocess.Popen(
-                [tool("mosquitto"), "-c", str(self._config)], stdout=log, stderr=log
-            )
-        listening(self._process, self.port, self._log)
-        return self
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
+    def argv(self) -> list[str]:
+        return [tool("mosquitto"), "-c", str(self._config)]
 
 
 @dataclass(frozen=True)

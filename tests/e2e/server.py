@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import requests
 from urllib3 import encode_multipart_formdata
@@ -45,6 +45,41 @@ def listening(process: subprocess.Popen, port: int, log: Path, timeout: float = 
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"{process.args[0]} did not start: {log.read_text()}")
+
+
+class LoopbackDaemon:
+    """A third-party server (Mosquitto, Redis) on a free loopback port; `argv()` starts it."""
+
+    def __init__(self, log: Path) -> None:
+        self.port, self._log = free_port(), log
+        self._process: subprocess.Popen | None = None
+
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        with open(self._log, "ab") as out:
+            self._process = subprocess.Popen(self.argv(), stdout=out, stderr=out)
+        listening(self._process, self.port, self._log)
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+
+def spawn_app(command: str, base: Path, log: Path, environment: dict[str, str]) -> subprocess.Popen:
+    """`python -m app <command>` in `base`, its output in `log`."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app", command],
+            cwd=base,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def child_env(**env: str) -> dict[str, str]:
@@ -127,14 +162,8 @@ def start_server(base: Path, **env: str) -> Server:
         READ_TIMEOUT_MS="3000",
         **env,
     )
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"],
-            cwd=base,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    log.unlink(missing_ok=True)
+    process = spawn_app("serve", base, log, environment)
     server = Server(f"http://127.0.0.1:{port}", port, state, database, log, process)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,49 +14,35 @@ import redis
 
 from app.queue.broker import WORKER, key
 from tests.bus.broker import tool
-from tests.e2e.server import child_env, free_port, listening
+from tests.e2e.server import LoopbackDaemon, child_env, spawn_app
 
 START_TIMEOUT_S = 180
 
 
-class RedisServer:
+class RedisServer(LoopbackDaemon):
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.folder, self.port = folder, free_port()
-        self._process: subprocess.Popen | None = None
+        super().__init__(folder / "redis.log")
+        self.folder = folder
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> RedisServer:
-        log = self.folder / "redis.log"
-        with open(log, "ab") as out:
-            self._process = subprocess.Popen(
-                [
-                    tool("redis-server", "redis-server"),
-                    "--port",
-                    str(self.port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self.folder),
-                ],
-                stdout=out,
-                stderr=out,
-            )
-        listening(self._process, self.port, log)
-        return self
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
+    def argv(self) -> list[str]:
+        return [
+            tool("redis-server", "redis-server"),
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+        ]
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=5)
@@ -71,14 +56,7 @@ def start_worker(base: Path, queue_url: str, database_dir: Path, **env: str) -> 
         QUEUE_URL=queue_url, STATE_DIR=str(base / "state"), DATABASE_DIR=str(database_dir), **env
     )
     log = base / "worker.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "worker"],
-            cwd=base,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = spawn_app("worker", base, log, environment)
     r = redis.Redis.from_url(queue_url)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
