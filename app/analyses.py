@@ -27,9 +27,6 @@ from app.sifis import RequestIds, ResultValue, error_value, result_value
 from app.store.audit import AuditTrail
 from app.store.outbox import Companion
 
-Job = Callable[[Progress], AnalysisResult]
-Runner = Callable[[Job], AnalysisResult]  # runs a job with a deadline-keeping progress callback
-
 
 class Cancelled(Exception):
     """The caller gave up on the analysis (a shutdown, an abandoned HTTP request)."""
@@ -85,6 +82,52 @@ class AnalysisOrder:
     companion: Companion | None = None  # stored with the published result, in one transaction
 
 
+@dataclass(frozen=True)
+class AnalysisTask:
+    """One analysis in plain values: what a queue carries to a worker process (app/queue)."""
+
+    analysis_id: str
+    privacy: str
+    gallery: str
+    media: Media
+
+
+def execute(recognition: Recognition, task: AnalysisTask, progress: Progress) -> AnalysisResult:
+    """Run one analysis in this process: here, on the HTTP pool or DHT thread, or in a worker."""
+    privacy = recognition.privacy(task.privacy)
+    gallery = recognition.gallery(recognition.resolve_gallery(task.gallery))
+    media = task.media
+    if isinstance(media, CameraMedia):
+        return recognition.recognize_camera(
+            media.target, privacy, gallery, media.duration_s, media.stop_early, progress
+        )
+    return recognition.recognize_file(media.path, privacy, gallery, progress)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One analysis for a Runner: `job(progress)` runs it here; a queue sends `task` to a worker
+    instead and feeds what the worker reports to `watched(progress)`."""
+
+    task: AnalysisTask
+    recognition: Recognition
+    report: Progress | None  # the bus's progress messages, when the result is published
+
+    def watched(self, progress: Progress) -> Progress:
+        def both(done: int, total: int) -> None:
+            progress(done, total)  # first: it stops a cancelled or timed-out analysis
+            if self.report is not None:
+                self.report(done, total)
+
+        return both
+
+    def __call__(self, progress: Progress) -> AnalysisResult:
+        return execute(self.recognition, self.task, self.watched(progress))
+
+
+Runner = Callable[[Job], AnalysisResult]  # runs a job with a deadline-keeping progress callback
+
+
 class Analyses:
     def __init__(self, recognition: Recognition, bus: Bus, progress_interval_s: float) -> None:
         self._recognition, self._bus = recognition, bus
@@ -93,9 +136,8 @@ class Analyses:
     def run(self, order: AnalysisOrder, trail: AuditTrail, runner: Runner) -> ResultValue:
         """Analyse and return the SIFIS result value; raises AppError (or Cancelled)."""
         recognition = self._recognition
-        privacy = recognition.privacy(order.privacy)
-        trail.privacy_parameter = privacy.kernel
-        directory = recognition.resolve_gallery(order.gallery)
+        trail.privacy_parameter = recognition.privacy(order.privacy).kernel
+        recognition.resolve_gallery(order.gallery)  # refused here, before any media is read
         trail.gallery = gallery_label(order.gallery)
         media = order.media()
         report = (
@@ -103,21 +145,8 @@ class Analyses:
             if order.publish
             else None
         )
-
-        def job(progress: Progress) -> AnalysisResult:
-            def both(done: int, total: int) -> None:
-                progress(done, total)  # first: it stops a cancelled or timed-out analysis
-                if report is not None:
-                    report(done, total)
-
-            gallery = recognition.gallery(directory)
-            if isinstance(media, CameraMedia):
-                return recognition.recognize_camera(
-                    media.target, privacy, gallery, media.duration_s, media.stop_early, both
-                )
-            return recognition.recognize_file(media.path, privacy, gallery, both)
-
-        result = runner(job)
+        task = AnalysisTask(order.analysis_id, order.privacy, order.gallery, media)
+        result = runner(Job(task, recognition, report))
         trail.kind = result.media_type.value
         trail.residents = tuple(r.name for r in result.residents)
         value = result_value(

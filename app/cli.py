@@ -1,5 +1,5 @@
-"""Command line: `python -m app serve | recognize | models | residents | config`. A thin shell
-over `services`."""
+"""Command line: `python -m app serve | worker | recognize | models | residents | config`. A
+thin shell over `services`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from app.config import Settings, markdown, problems
 from app.domain import AnalysisResult
-from app.errors import AppError, GalleryNotFound
+from app.errors import AppError, GalleryNotFound, InvalidParameter
 from app.pipeline.analyze import Progress
 from app.pipeline.quality import Rejection
 from app.sifis import RequestIds, result_value
@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the HTTP service (waitress) on HOST:PORT").set_defaults(
         run=_serve
     )
+
+    sub.add_parser(
+        "worker", help="run queued analyses for `serve` (needs QUEUE_URL; docs/scale.md)"
+    ).set_defaults(run=_worker)
 
     rec = sub.add_parser("recognize", help="recognise residents in videos or images")
     rec.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -125,6 +129,16 @@ def _serve(args: argparse.Namespace) -> int:
     from app.api.server import serve
 
     return serve(Settings())
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.queue.worker import run_worker
+    from app.services import build_recognition
+
+    settings = Settings()
+    if not settings.queue_url:
+        raise InvalidParameter("set QUEUE_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
+    return run_worker(settings, build_recognition(settings))
 
 
 def _recognize(args: argparse.Namespace) -> int:

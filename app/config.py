@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         300.0, gt=0, description="Wall-clock limit of one analysis request, in seconds."
     )
+    queue_url: str | None = Field(
+        None,
+        description="Redis URL (`redis://host:6379/0`) of the Celery queue: `serve` sends each "
+        "analysis to `python -m app worker` processes (docs/scale.md); unset or empty = analyses "
+        "run in this process.",
+    )
     camera_seconds: float = Field(
         5.0, gt=0, description="How long a camera is watched when the request gives no `duration`."
     )

@@ -39,8 +39,9 @@ from app.analyses import (
 )
 from app.config import Settings
 from app.domain import AnalysisResult, MediaType
-from app.errors import AppError, InvalidParameter, ServiceBusy
+from app.errors import AnalysisInterrupted, AppError, InvalidParameter, ServiceBusy
 from app.media_dir import media_file
+from app.queue.front import QueueRunner
 from app.recognition import Recognition
 from app.sifis import CAM_REQUEST_TOPIC, REQUEST_TOPIC, RequestIds, valid_id
 from app.store.audit import AuditLog, AuditTrail
@@ -51,10 +52,6 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 64
 RETRY_S = 5.0
 RUNS = 2  # analyses of one request: the first, and one more after a crash
-
-
-class AnalysisInterrupted(AppError):
-    code = "analysis_interrupted"
 
 
 _ID_FIELDS = ("requestor_id", "requestor_type", "request_id")
@@ -68,8 +65,9 @@ class DhtRequests:
         seen: SeenRequests,
         audit: AuditLog,
         settings: Settings,
+        queue: QueueRunner | None = None,  # else analyses run on this worker thread
     ) -> None:
-        self._analyses, self._recognition = analyses, recognition
+        self._analyses, self._recognition, self._queue = analyses, recognition, queue
         self._seen, self._audit, self._settings = seen, audit, settings
         self._arrived = threading.Event()  # a request was stored, or the worker must stop
         self._stopping = threading.Event()
@@ -177,8 +175,11 @@ class DhtRequests:
         return FileMedia(path, path.name)
 
     def _run(self, job: Job) -> AnalysisResult:
-        """Run on this worker thread; a shutdown or REQUEST_TIMEOUT_S stops the analysis."""
-        return job(watchdog(self._settings.request_timeout_s, self._stopping))
+        """Run on this worker thread or a queue worker; a shutdown or REQUEST_TIMEOUT_S stops it."""
+        timeout_s = self._settings.request_timeout_s
+        if self._queue is not None:
+            return self._queue.run(job, timeout_s, self._stopping)
+        return job(watchdog(timeout_s, self._stopping))
 
     def _answer(self, request: BusRequest, analysis_id: str, error: AppError) -> None:
         camera = request.topic == CAM_REQUEST_TOPIC

@@ -105,6 +105,12 @@ class AnalysisTimeout(AppError):
     code = "analysis_timeout"
 
 
+class AnalysisInterrupted(AppError):
+    """The analysis stopped twice without an answer (a crash; a queue worker that died)."""
+
+    code = "analysis_interrupted"
+
+
 class ServiceBusy(AppError):
     """Every analysis worker is busy and the waiting queue is full."""
 

@@ -23,6 +23,7 @@ from app.pipeline.embed import build_embedder
 from app.pipeline.matching import AcceptRule
 from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import MediaLimits
+from app.queue.front import QueueRunner
 from app.recognition import Recognition
 from app.residents.changes import ResidentLog
 from app.residents.directory import seed
@@ -98,7 +99,14 @@ class Services:
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
         dht_requests = (
-            DhtRequests(analyses, recognition, stores.seen_requests, stores.audit, settings)
+            DhtRequests(
+                analyses,
+                recognition,
+                stores.seen_requests,
+                stores.audit,
+                settings,
+                _queue(settings),
+            )
             if settings.dht_subscribe and bus.dht is not None
             else None
         )
@@ -135,6 +143,11 @@ class Services:
         self.bus.stop()
 
 
+def build_recognition(settings: Settings) -> Recognition:
+    """Only what a queue worker needs (app/queue/worker.py): the models and the galleries."""
+    return _recognition(settings, Stores.open(settings).embeddings)
+
+
 def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition:
     weights = models.provision(settings.weights_home.resolve())
     embedder = build_embedder(settings.recognizer)
@@ -161,6 +174,11 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
         settings.enroll_max_side,
     )
     return Recognition(settings, analyzer, limits, cache, QualityGate(analyzer, rules))
+
+
+def _queue(settings: Settings) -> QueueRunner | None:
+    """With QUEUE_URL, DHT requests are analysed by queue workers (one at a time, as here)."""
+    return QueueRunner(settings.queue_url, slots=1) if settings.queue_url else None
 
 
 def _url_policy(settings: Settings) -> UrlPolicy:

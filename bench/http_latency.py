@@ -52,7 +52,7 @@ def main() -> None:
         try:
             figures = {
                 "ready_s": round(ready_s, 2),
-                "image": _latency(server, args.requests),
+                "image": latency(server, args.requests),
                 "video": {
                     str(clients): _throughput(
                         server, video, clients, args.rounds, args.video_seconds
@@ -66,7 +66,7 @@ def main() -> None:
     _print(figures, args)
 
 
-def _post(server: Server, path: Path, n: int) -> float:
+def post(server: Server, path: Path, n: int) -> float:
     start = time.perf_counter()
     with open(path, "rb") as fh:
         response = requests.post(
@@ -79,10 +79,10 @@ def _post(server: Server, path: Path, n: int) -> float:
     return time.perf_counter() - start
 
 
-def _latency(server: Server, count: int) -> dict:
+def latency(server: Server, count: int) -> dict:
     for n in range(2):
-        _post(server, IMAGE, n)
-    times = sorted(_post(server, IMAGE, n) * 1000 for n in range(count))
+        post(server, IMAGE, n)
+    times = sorted(post(server, IMAGE, n) * 1000 for n in range(count))
     return {
         "requests": count,
         "p50_ms": round(statistics.median(times), 1),
@@ -94,7 +94,7 @@ def _throughput(server: Server, video: Path, clients: int, rounds: int, seconds:
     total = clients * rounds
     start = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(lambda n: _post(server, video, n), range(total)))
+        list(pool.map(lambda n: post(server, video, n), range(total)))
     wall = time.perf_counter() - start
     return {
         "requests": total,

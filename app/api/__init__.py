@@ -29,6 +29,7 @@ from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
 from app.config import Settings
+from app.queue.front import QueueRunner
 from app.services import Services, Stores
 from app.ui import bp as ui
 
@@ -45,8 +46,13 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_content_length, **{UPLOAD_DIR_KEY: settings.upload_dir}
     )
     stores = services.stores if services else stores or Stores.open(settings)
+    slots = settings.workers + settings.analysis_queue
     runtime = Runtime(
-        settings, AnalysisPool(settings.workers, settings.analysis_queue), stores.audit, services
+        settings,
+        AnalysisPool(settings.workers, settings.analysis_queue),
+        stores.audit,
+        QueueRunner(settings.queue_url, slots) if settings.queue_url else None,
+        services,
     )
     install(app, runtime)
     auth.register(app, settings.api_key)

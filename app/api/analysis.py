@@ -42,7 +42,7 @@ def analyse(
         publish=rt.settings.publish_http_results,
     )
 
-    def on_pool(job: Job) -> AnalysisResult:
-        return rt.pool.run(job, rt.settings.request_timeout_s)
+    def on_pool(job: Job) -> AnalysisResult:  # or on the queue's workers, with QUEUE_URL
+        return (rt.queue or rt.pool).run(job, rt.settings.request_timeout_s)
 
     return jsonify(envelope(services.analyses.run(order, trail, on_pool)))

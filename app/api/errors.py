@@ -58,6 +58,7 @@ STATUS: dict[str, int] = {
     "camera_unavailable": 502,
     "image_url_unavailable": 502,
     "busy": 503,
+    "analysis_interrupted": 503,
     "gallery_read_only": 503,
     "not_ready": 503,
     "model_unavailable": 503,

@@ -342,6 +342,21 @@ def _schemas() -> dict[str, Any]:
                 "detector": {"type": "string"},
                 "recognizer": {"type": "string"},
                 "cameras": {"$ref": "#/components/schemas/CameraSummary"},
+                "workers": {
+                    "type": "array",
+                    "description": "Analysis worker processes: `serve` itself, or with "
+                    "QUEUE_URL the live `python -m app worker` processes.",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "host", "tasks_done", "cameras"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "host": {"type": "string"},
+                            "tasks_done": {"type": "integer", "minimum": 0},
+                            "cameras": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                },
             },
         },
         "Welcome": {

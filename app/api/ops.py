@@ -23,7 +23,8 @@ PACKAGE = "privacy-aware-face-recognition"
 @bp.get("/health")
 def health() -> Response:
     """200 with the model names once models and the default gallery are loaded, 503 before."""
-    loaded = runtime().loaded
+    rt = runtime()
+    loaded = rt.loaded
     if loaded is None:
         response = jsonify({"status": "loading"})
         response.status_code = 503
@@ -37,6 +38,7 @@ def health() -> Response:
             "detector": analyzer.detector.name,
             "recognizer": analyzer.embedder.name,
             "cameras": {"watched": sum(states.values()), **{s: states[s] for s in WATCH_STATES}},
+            "workers": rt.queue.workers() if rt.queue else [rt.pool.here(sum(states.values()))],
         }
     )
 

@@ -9,11 +9,12 @@ given up, so an abandoned analysis stops at the next frame instead of running on
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.analyses import watchdog
 from app.errors import AnalysisTimeout, ServiceBusy
@@ -29,6 +30,16 @@ class AnalysisPool:
     def __init__(self, workers: int, queue: int) -> None:
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="analysis")
         self._slots = threading.BoundedSemaphore(workers + queue)
+        self._done = 0  # jobs finished, for /health
+
+    def here(self, cameras: int) -> dict[str, Any]:
+        """This process as /health's one `workers` entry (without QUEUE_URL)."""
+        return {
+            "name": "serve",
+            "host": socket.gethostname(),
+            "tasks_done": self._done,
+            "cameras": cameras,
+        }
 
     def run(self, job: Callable[[Progress], T], timeout_s: float) -> T:
         """Run `job(progress)` on a worker and wait for its result (or its exception)."""
@@ -36,13 +47,17 @@ class AnalysisPool:
             raise ServiceBusy("all analysis workers are busy and the queue is full; retry later")
         abandoned = threading.Event()
         future: Future[T] = self._executor.submit(_start, job, watchdog(timeout_s, abandoned))
-        future.add_done_callback(lambda _: self._slots.release())
+        future.add_done_callback(self._finished)
         try:
             return future.result(timeout=timeout_s + GRACE_S)
         except FutureTimeout:
             abandoned.set()
             future.cancel()
             raise AnalysisTimeout(f"the analysis took longer than {timeout_s:g} s") from None
+
+    def _finished(self, _: Future) -> None:
+        self._done += 1
+        self._slots.release()
 
 
 def _start(job: Callable[[Progress], T], progress: Progress) -> T:

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from app.api.pool import AnalysisPool
 from app.config import Settings
 from app.errors import NotReady
+from app.queue.front import QueueRunner
 from app.services import Services
 from app.store.audit import AuditLog
 
@@ -20,6 +21,7 @@ class Runtime:
     settings: Settings
     pool: AnalysisPool
     audit: AuditLog
+    queue: QueueRunner | None = None  # with QUEUE_URL: analyses run on queue workers
     loaded: Services | None = None  # set by `ready()` once models and default gallery are built
 
     @property

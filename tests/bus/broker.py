@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import getpass
 import shutil
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,26 +14,26 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.e2e.server import free_port
+from tests.e2e.server import LoopbackDaemon
 
 USER, PASSWORD = "pafr", "s3cret:pw"  # a `:` to check the URL's percent-decoding
 
 
-def _tool(name: str) -> str:
+def tool(name: str, package: str = "mosquitto") -> str:
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
     if found is None:
-        raise RuntimeError(f"`{name}` not found: apt-get install -y mosquitto")
+        raise RuntimeError(f"`{name}` not found: apt-get install -y {package}")
     return found
 
 
-class Mosquitto:
+class Mosquitto(LoopbackDaemon):
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        super().__init__(folder / "mosquitto.log")
         passwords = folder / "passwords"
         passwords.touch(mode=0o600)
         subprocess.run(
-            [_tool("mosquitto_passwd"), "-b", str(passwords), USER, PASSWORD],
+            [tool("mosquitto_passwd"), "-b", str(passwords), USER, PASSWORD],
             check=True,
             capture_output=True,
         )
@@ -45,32 +43,13 @@ class Mosquitto:
             f"password_file {passwords}\npersistence false\n"
             f"user {getpass.getuser()}\n"  # as root, mosquitto would switch to a user that
         )  # cannot read the test's private folder
-        self._log = folder / "mosquitto.log"
-        self._process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"mqtt://{USER}:{PASSWORD.replace(':', '%3A')}@127.0.0.1:{self.port}"
 
-    def start(self) -> Mosquitto:
-        with open(self._log, "ab") as log:
-            self._process = subprocess.Popen(
-                [_tool("mosquitto"), "-c", str(self._config)], stdout=log, stderr=log
-            )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"mosquitto did not start: {self._log.read_text()}")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
+    def argv(self) -> list[str]:
+        return [tool("mosquitto"), "-c", str(self._config)]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import requests
 from urllib3 import encode_multipart_formdata
@@ -33,6 +33,63 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listening(process: subprocess.Popen, port: int, log: Path, timeout: float = 10) -> None:
+    """Wait until `process` accepts connections on loopback `port`; raise with its log if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{process.args[0]} did not start: {log.read_text()}")
+
+
+class LoopbackDaemon:
+    """A third-party server (Mosquitto, Redis) on a free loopback port; `argv()` starts it."""
+
+    def __init__(self, log: Path) -> None:
+        self.port, self._log = free_port(), log
+        self._process: subprocess.Popen | None = None
+
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        with open(self._log, "ab") as out:
+            self._process = subprocess.Popen(self.argv(), stdout=out, stderr=out)
+        listening(self._process, self.port, self._log)
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+
+def spawn_app(command: str, base: Path, log: Path, environment: dict[str, str]) -> subprocess.Popen:
+    """`python -m app <command>` in `base`, its output in `log`."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app", command],
+            cwd=base,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def child_env(**env: str) -> dict[str, str]:
+    """The environment of an `app` child process: this one's, without the settings that the
+    tests choose per server, running this checkout."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in {"API_KEY", "CAMERAS", "HOST"}},
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
 
 
 @dataclass(frozen=True)
@@ -95,26 +152,18 @@ def start_server(base: Path, **env: str) -> Server:
     port = free_port()
     state, database = base / "state", make_gallery(base / "database")
     log = base / "server.log"
-    environment = {
-        **{k: v for k, v in os.environ.items() if k not in {"API_KEY", "CAMERAS", "HOST"}},
-        "PYTHONPATH": str(ROOT),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "STATE_DIR": str(state),
-        "DATABASE_DIR": str(database),
-        "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
-        "OPEN_TIMEOUT_MS": "3000",
-        "READ_TIMEOUT_MS": "3000",
+    environment = child_env(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        STATE_DIR=str(state),
+        DATABASE_DIR=str(database),
+        MAX_CONTENT_LENGTH=str(MAX_CONTENT_LENGTH),
+        OPEN_TIMEOUT_MS="3000",
+        READ_TIMEOUT_MS="3000",
         **env,
-    }
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve"],
-            cwd=base,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    )
+    log.unlink(missing_ok=True)
+    process = spawn_app("serve", base, log, environment)
     server = Server(f"http://127.0.0.1:{port}", port, state, database, log, process)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -97,6 +97,7 @@ LAYERS = [
     ("app.dht_requests", {"flask", "app.api", "app.services"}),
     ("app.cameras", {"flask", "app.api", "app.services", "app.analyses", "app.dht_requests"}),
     ("app.errors", {"app"}),
+    ("app.queue", {"flask", "app.api", "app.services", "app.bus", "app.store", "app.cameras"}),
     ("app.sifis", {"flask", "app.api", "app.bus", "app.services", "app.pipeline"}),
 ]
 

@@ -1,0 +1,69 @@
+"""Live worker processes, for `/health`: each worker refreshes its own record, which expires
+RECORD_TTL_S after the worker stops refreshing it (a killed worker drops out by itself)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from typing import Any
+
+import redis
+
+from app.queue.broker import WORKER, key
+
+REFRESH_S = 2.0
+RECORD_TTL_S = 3 * REFRESH_S
+
+
+class WorkerRecord:
+    """This process's record, refreshed by a daemon thread until `stop()`."""
+
+    def __init__(self, r: redis.Redis) -> None:
+        self._r = r
+        self.host = socket.gethostname()
+        self.name = f"worker-{os.getpid()}@{self.host}"
+        self.tasks_done = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._refresh, name="worker-record", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def task_done(self) -> None:
+        self.tasks_done += 1
+        with contextlib.suppress(redis.RedisError):  # else the next refresh writes it
+            self._r.hset(key(WORKER, self.name), "tasks_done", self.tasks_done)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _refresh(self) -> None:
+        while True:
+            try:
+                name = key(WORKER, self.name)
+                fields = {"name": self.name, "host": self.host, "tasks_done": self.tasks_done}
+                self._r.hset(name, mapping=fields)
+                self._r.expire(name, int(RECORD_TTL_S))
+            except redis.RedisError:
+                pass  # Redis is down: the record comes back with it
+            if self._stop.wait(REFRESH_S):
+                return
+
+
+def live_workers(r: redis.Redis) -> list[dict[str, Any]]:
+    """One entry per live worker process, by name. Cameras stay with `serve` (docs/scale.md)."""
+    found = []
+    for name in r.scan_iter(key(WORKER, "*"), count=100):
+        v = {k.decode(): x.decode() for k, x in r.hgetall(name).items()}
+        if v:
+            found.append(
+                {
+                    "name": v["name"],
+                    "host": v["host"],
+                    "tasks_done": int(v["tasks_done"]),
+                    "cameras": 0,
+                }
+            )
+    return sorted(found, key=lambda w: w["name"])

@@ -1,0 +1,122 @@
+"""`serve` with QUEUE_URL and two `python -m app worker`: the SIFIS routes answer as without a
+queue; a worker killed mid-analysis costs a re-run, not an answer (and the result is published
+once); Redis down means 503 `busy` at once, and the service recovers when Redis is back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from app.queue.broker import RUNNING, key
+from bench.synth_video import Appearance, write_video
+from tests.bus.broker import Subscriber
+from tests.conftest import FACES
+
+pytestmark = pytest.mark.queue
+
+ALICE, BOB, STRANGER = FACES / "img5.jpg", FACES / "img16.jpg", FACES / "img29.jpg"
+EXPECTED = {ALICE: ["Alice"], STRANGER: []}
+
+
+def check(cluster, photo, request_id: str, timeout: float = 120) -> requests.Response:
+    with open(photo, "rb") as f:
+        return requests.post(
+            f"{cluster.front.url}/check_directory/{photo.name}/17/tester/NSSD/{request_id}",
+            files={"file": f},
+            timeout=timeout,
+        )
+
+
+def residents(response: requests.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [r["name"] for r in response.json()["RequestPostTopicUUID"]["value"]["residents"]]
+
+
+def workers(cluster) -> list[dict]:
+    return requests.get(f"{cluster.front.url}/health", timeout=10).json()["workers"]
+
+
+def test_concurrent_requests_are_answered_right_by_both_workers(cluster):
+    photos = [ALICE, STRANGER] * 4
+    with ThreadPoolExecutor(len(photos)) as pool:
+        replies = list(pool.map(lambda p: check(cluster, p[1], f"c{p[0]}"), enumerate(photos)))
+    for i, (photo, reply) in enumerate(zip(photos, replies, strict=True)):
+        assert residents(reply) == EXPECTED[photo]
+        assert reply.json()["RequestPostTopicUUID"]["value"]["request_id"] == f"c{i}"
+        assert reply.json()["RequestPostTopicUUID"]["value"]["file_name"] == photo.name
+    live = workers(cluster)
+    assert len(live) == 2
+    assert sum(w["tasks_done"] for w in live) >= len(photos)
+    assert all(w["tasks_done"] > 0 for w in live), live  # prefetch 1: both took some
+    assert cluster.front.leftovers() == []
+
+
+def test_errors_keep_their_codes_through_the_queue(cluster, tmp_path):
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"not an image at all" * 10)
+    reply = check(cluster, junk, "e1")
+    assert reply.status_code == 415  # as without a queue: the worker's error, same class
+    assert reply.json()["error"]["code"] == "unsupported_media"
+
+
+@pytest.fixture(scope="module")
+def long_video(tmp_path_factory):
+    """Bob walking through 30 s of video: long enough to kill its worker mid-analysis."""
+    path = tmp_path_factory.mktemp("video") / "long.mp4"
+    return write_video(path, [Appearance(BOB, 0, 750, 230, (60, 60), (300, 80))], frames=750)
+
+
+def test_a_worker_killed_mid_analysis_costs_a_rerun_not_the_answer(cluster, long_video):
+    r = cluster.redis.client()
+    sub = Subscriber(cluster.broker.port, ["home/faces/results"])
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(check, cluster, long_video, "killed1", 300)
+            deadline = time.monotonic() + 120
+            running: list[bytes] = []
+            while not running and time.monotonic() < deadline:
+                running = list(r.scan_iter(key(RUNNING, "*")))
+                time.sleep(0.1)
+            assert running, "no worker started the analysis"
+            victim = int(r.get(running[0]))
+            time.sleep(1.0)  # mid-analysis
+            os.kill(victim, signal.SIGKILL)
+            reply = pending.result(timeout=300)
+        assert residents(reply) == ["Bob"]
+        sub.wait_for("for killed1", lambda m: json.loads(m.payload)["request_id"] == "killed1")
+        time.sleep(3)  # a second publication, if there were one, would arrive by now
+        published = [m for m in sub.messages if json.loads(m.payload)["request_id"] == "killed1"]
+        assert len(published) == 1
+    finally:
+        sub.close()
+    killed = next(w for w in cluster.workers if w.pid == victim)
+    killed.wait(timeout=10)
+    assert killed.returncode == -signal.SIGKILL
+    assert "died; sending it again" in cluster.front.log.read_text()
+    cluster.workers.remove(killed)
+    cluster.add_worker()  # two again, for the next tests
+
+
+def test_redis_down_is_503_busy_at_once_and_the_service_recovers(cluster):
+    cluster.redis.stop()
+    try:
+        started = time.monotonic()
+        reply = check(cluster, ALICE, "down1")
+        assert reply.status_code == 503
+        assert reply.json()["error"]["code"] == "busy"
+        assert reply.headers["Retry-After"] == "5"
+        assert time.monotonic() - started < 30  # refused, not left hanging
+        assert requests.get(f"{cluster.front.url}/health", timeout=10).json()["workers"] == []
+    finally:
+        cluster.redis.start()
+    deadline = time.monotonic() + 60
+    while len(workers(cluster)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(workers(cluster)) == 2  # the workers came back by themselves
+    assert residents(check(cluster, ALICE, "up1")) == ["Alice"]
