@@ -50,3 +50,13 @@ def recognition(settings):
 @pytest.fixture(scope="session")
 def gallery(recognition, settings):
     return recognition.gallery(settings.database_dir)
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    """A real Mosquitto on loopback shared by one test module (tests/bus/ has its own, per test)."""
+    from tests.bus.broker import Mosquitto
+
+    running = Mosquitto(tmp_path_factory.mktemp("mqtt")).start()
+    yield running
+    running.stop()

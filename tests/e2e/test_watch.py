@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.bus.broker import Mosquitto, Subscriber
+from tests.bus.broker import Subscriber
 from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.mjpeg import MjpegCamera
@@ -21,13 +21,6 @@ from tests.e2e.server import Server, free_port, start_server, stop_server
 
 P, D = "face_recognition", "homeassistant"
 PRESENCE_TIMEOUT_S = 4
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory) -> Iterator[Mosquitto]:
-    running = Mosquitto(tmp_path_factory.mktemp("watch-mqtt")).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

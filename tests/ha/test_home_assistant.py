@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.bus.broker import Mosquitto
 from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.mjpeg import MjpegCamera
@@ -18,13 +17,6 @@ from tests.ha.hass import HomeAssistant
 
 pytestmark = pytest.mark.homeassistant
 PRESENCE_TIMEOUT_S = 4
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory) -> Iterator[Mosquitto]:
-    running = Mosquitto(tmp_path_factory.mktemp("ha-mqtt")).start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")
