@@ -234,11 +234,11 @@ class MqttPublisher:
         messages = [Message(f"{self.prefix}/events", _dumps(event_fields(e)))]
         if e.resident is not None and e.type in ("recognized", "left"):
             on = e.type == "recognized"
-            messages.append(Message(self.presence_topic(e.resident), "ON" if on else "OFF", True))
-            if on:
+            if on:  # last-seen first: whoever sees presence turn on finds where and when
                 seen = {"camera": e.camera, "time": e.time, "at": _iso(e.time)}
                 topic = f"{self.presence_topic(e.resident)}/last_seen"
                 messages.append(Message(topic, _dumps(seen), retain=True))
+            messages.append(Message(self.presence_topic(e.resident), "ON" if on else "OFF", True))
         if e.camera is not None and e.type in CAMERA_EVENT_TYPES:
             if e.type == "recognized" and e.resident is not None:
                 messages.append(Message(self.state_topic(e.camera), e.resident, retain=True))

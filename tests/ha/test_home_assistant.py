@@ -63,8 +63,16 @@ def test_home_assistant_shows_presence_from_a_watched_camera(hass, server):
         assert requests.post(f"{server.url}/cameras", json=body, timeout=10).status_code == 201
         until(lambda: state(hass, "binary_sensor.pafr_unknown_hall") == "off", "hall's sensor", 60)
         until(lambda: state(hass, "binary_sensor.pafr_presence_alice") == "on", "Alice home", 60)
+        # Home Assistant applies the state and the attributes topic separately: wait for both
+        until(
+            lambda: (hass.state("sensor.pafr_last_seen_alice") or {})
+            .get("attributes", {})
+            .get("camera")
+            == "hall",
+            "Alice last seen on the hall camera",
+            30,
+        )
         seen = hass.state("sensor.pafr_last_seen_alice")
-        assert seen["attributes"]["camera"] == "hall"
         assert seen["state"].startswith("20")  # an ISO timestamp
         event = hass.state("event.pafr_face_hall")
         assert event["attributes"]["event_type"] == "recognized"
