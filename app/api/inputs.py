@@ -8,18 +8,36 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, NotRequired, TypeVar
 
 from flask import current_app, request
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from app import image_urls
 from app.api.errors import MissingFile, TooManyFiles
 from app.api.runtime import runtime
+from app.api.spec import GALLERY, Upload
 from app.api.uploads import UPLOAD_DIR_KEY, gallery_name
 from app.recognition import Recognition, gallery_label
 from app.store.audit import AuditTrail
 
 T = TypeVar("T")
+URL_ERRORS = (403, 413, 502, 504)  # image URLs: refused, too large, unreachable, too slow
+Image = Annotated[Upload, Field(description="A JPEG, PNG, BMP or WebP image.")]
+ImageUrl = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "uri"},
+        description="An http(s) image URL instead of an upload; only with IMAGE_URLS on, never "
+        "to loopback, private, link-local or the DHT's addresses.",
+    ),
+]
+Gallery = Annotated[str, Field(description=GALLERY)]
+
+
+class GalleryQuery(TypedDict):
+    path: NotRequired[Gallery]
 
 
 def gallery_dir(recognition: Recognition, trail: AuditTrail) -> Path:
