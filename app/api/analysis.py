@@ -58,7 +58,7 @@ def _id(description: str) -> Any:
 
 def route_path(first: str, kind: Any, settings: Settings) -> Shape:
     """The URL variables of an analysis route: `first`, then ROUTE_TAIL's."""
-    return TypedDict(  # type: ignore[operator]
+    return TypedDict(
         "AnalysisPath",
         {
             first: kind,

@@ -16,8 +16,9 @@ from app.analyses import CameraMedia
 from app.api import params
 from app.api.analysis import ANALYSIS_ERRORS, RESULT, ROUTE_TAIL, analyse, form_value, route_path
 from app.api.audit import audited
+from app.api.inputs import Gallery
 from app.api.runtime import runtime
-from app.api.spec import GALLERY, Body, operation
+from app.api.spec import Body, Shape, operation
 from app.config import Settings
 from app.domain import MediaType
 from app.store.audit import AuditTrail
@@ -57,17 +58,16 @@ def _options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _path(settings: Settings) -> object:
+def _path(settings: Settings) -> Shape:
     return route_path("cam_link", CamLink, settings)
 
 
-def _query(settings: Settings) -> object:
-    return TypedDict("CameraOptions", _options(settings))  # type: ignore[operator]
+def _query(settings: Settings) -> Shape:
+    return TypedDict("CameraOptions", _options(settings))
 
 
-def _form(settings: Settings) -> object:
-    path = NotRequired[Annotated[str, Field(description=GALLERY)]]
-    return TypedDict("CameraForm", {"path": path, **_options(settings)})  # type: ignore[operator]
+def _form(settings: Settings) -> Shape:
+    return TypedDict("CameraForm", {"path": NotRequired[Gallery], **_options(settings)})
 
 
 @bp.post(f"/cam_face_recognition/<path:cam_link>/{ROUTE_TAIL}")

@@ -12,7 +12,8 @@ from app.analyses import FileMedia
 from app.api import params
 from app.api.analysis import ANALYSIS_ERRORS, RESULT, ROUTE_TAIL, analyse, route_path
 from app.api.audit import audited
-from app.api.spec import GALLERY, Body, Upload, operation
+from app.api.inputs import Gallery, Upload
+from app.api.spec import Body, Shape, operation
 from app.api.uploads import media_upload
 from app.config import Settings
 from app.store.audit import AuditTrail
@@ -35,10 +36,10 @@ class CheckDirectoryForm(TypedDict):
         Upload,
         Field(description="One video or image; the type is read from the bytes, not the name."),
     ]
-    path: NotRequired[Annotated[str, Field(description=GALLERY)]]
+    path: NotRequired[Gallery]
 
 
-def _path(settings: Settings) -> object:
+def _path(settings: Settings) -> Shape:
     return route_path("file_name", FileName, settings)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated, Any, NotRequired
+from typing import TYPE_CHECKING, Annotated, NotRequired
 
 from flask import Blueprint, Response, jsonify
 from pydantic import Field
@@ -25,7 +25,7 @@ from app.api.inputs import (
     images,
 )
 from app.api.runtime import runtime
-from app.api.spec import Body, Reply, operation
+from app.api.spec import Body, Reply, Shape, operation
 from app.config import Settings
 from app.domain import Box, ModelInfo
 from app.store.audit import AuditTrail
@@ -113,8 +113,8 @@ class VerifyForm(TypedDict):
     image_url2: NotRequired[ImageUrl]
 
 
-def _path(settings: Settings) -> Any:
-    return TypedDict("FacesPath", {"privacy_parameter": privacy_parameter(settings)})  # type: ignore[operator]
+def _path(settings: Settings) -> Shape:
+    return TypedDict("FacesPath", {"privacy_parameter": privacy_parameter(settings)})
 
 
 def _start(trail: AuditTrail, privacy_parameter: str) -> tuple[Recognition, PrivacyLevel]:

@@ -1,6 +1,7 @@
 """What the residents and faces routes share: the gallery a request names, its images (uploaded
 parts or fetched URLs, every one a private temporary file deleted when the request ends) and
-running model work on the analysis pool."""
+running model work on the analysis pool; and the typed shapes of these inputs for the OpenAPI
+description (the analysis routes use them too)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,17 @@ from typing_extensions import TypedDict
 from app import image_urls
 from app.api.errors import MissingFile, TooManyFiles
 from app.api.runtime import runtime
-from app.api.spec import GALLERY, Upload
 from app.api.uploads import UPLOAD_DIR_KEY, gallery_name
 from app.recognition import Recognition, gallery_label
 from app.store.audit import AuditTrail
 
 T = TypeVar("T")
+Upload = Annotated[str, Field(json_schema_extra={"contentMediaType": "application/octet-stream"})]
+GALLERY = (
+    "Resident directory: `database`, `/app/database` or empty for the default gallery, otherwise "
+    "the name of a folder directly under GALLERIES_DIR. A form field or a file part holding the "
+    "name."
+)
 URL_ERRORS = (403, 413, 502, 504)  # image URLs: refused, too large, unreachable, too slow
 Image = Annotated[Upload, Field(description="A JPEG, PNG, BMP or WebP image.")]
 ImageUrl = Annotated[

@@ -4,7 +4,11 @@ Shapes are typed: `typing_extensions.TypedDict`s (the dicts the views answer, wi
 `Annotated[..., Field(...)]` for limits and descriptions), turned into JSON Schema by pydantic.
 Path and method come from Flask's url_map, so they are never written twice; app/api/openapi.py
 assembles the document. A shape that depends on the settings (a limit, a default) is given as a
-function of the settings that returns the TypedDict.
+function of the settings that returns the TypedDict. (`typing_extensions.TypedDict`, because
+pydantic needs it on Python < 3.12.)
+
+A small layer over pydantic rather than flask-openapi3 or spectree: routes stay plain Flask
+routes, views keep answering plain dicts (now typed), and nothing validates requests twice.
 """
 
 from __future__ import annotations
@@ -12,9 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
-
-from pydantic import Field
+from typing import Any, TypeVar
 
 from app.config import Settings
 
@@ -22,13 +24,6 @@ Shape = Any  # a TypedDict, or any type pydantic can describe (`str`, `dict[str,
 ShapeOf = Shape | Callable[[Settings], Shape]
 View = TypeVar("View", bound=Callable[..., Any])
 _ATTRIBUTE = "openapi_operation"
-
-Upload = Annotated[str, Field(json_schema_extra={"contentMediaType": "application/octet-stream"})]
-GALLERY = (
-    "Resident directory: `database`, `/app/database` or empty for the default gallery, otherwise "
-    "the name of a folder directly under GALLERIES_DIR. A form field or a file part holding the "
-    "name."
-)
 
 
 @dataclass(frozen=True)
