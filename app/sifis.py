@@ -9,9 +9,19 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import asdict, dataclass
-from typing import Any, TypedDict
+from typing import Annotated, Any, Literal
 
-from app.domain import AnalysisResult, CameraEvent, MediaType
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from app.domain import (
+    EVENT_TYPES,
+    AnalysisResult,
+    CameraEvent,
+    MediaType,
+    ModelInfo,
+    ResidentSighting,
+)
 
 REQUEST_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition"  # a file in MEDIA_DIR
 CAM_REQUEST_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_CAM"  # a camera
@@ -20,7 +30,8 @@ FRAME_RESULTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Frame_Results"  # pr
 EVENTS_TOPIC = "SIFIS:Privacy_Aware_Face_Recognition_Events"  # watched cameras (docs/cameras.md)
 RESULTS_UUID = "Face_Recognition_Results"
 RESULTS_DESCRIPTION = "Face Recognition Results"
-_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
+ID_PATTERN = r"[A-Za-z0-9_.:@+-]{1,128}"
+_ID = re.compile(ID_PATTERN)
 
 
 def valid_id(text: str) -> bool:
@@ -49,16 +60,30 @@ class _Header(TypedDict):
 class ResultValue(_Header):
     """A finished analysis: names, frame numbers, counts and times; no paths, no pixels."""
 
-    Type: str
-    file_name: str
+    Type: Literal["Video_file", "Image_file", "cam_link"]
+    file_name: Annotated[
+        str,
+        Field(
+            description="The URL's file_name; for cameras the configured name, the device index "
+            "or scheme://host:port (never credentials or a URL path)."
+        ),
+    ]
     Privacy_Parameter: int
-    Labels: dict[str, str]
+    Labels: Annotated[
+        dict[str, str], Field(description="Frame index -> resident name(s), at most 100 entries")
+    ]
     count_frames: int
     analysed_frames: int
-    residents: list[dict[str, Any]]
+    residents: list[ResidentSighting]
     unknown_faces: int
-    unrecognisable_faces: int
-    model: dict[str, Any] | None
+    unrecognisable_faces: Annotated[
+        int,
+        Field(
+            description="Faces too small for the privacy level to be told apart: neither a "
+            "resident nor a stranger (docs/recognition.md)"
+        ),
+    ]
+    model: ModelInfo | None
 
 
 class ErrorValue(_Header):
@@ -131,21 +156,26 @@ def progress_value(
     }
 
 
-class EventValue(TypedDict):
-    """One event of the watched cameras, as `GET /events` shows it, with the analyzer's name."""
+class Event(TypedDict):
+    """One event of the watched cameras, as `GET /events` shows it."""
 
-    description: str
-    analyzer_id: str
     id: int
-    type: str
+    type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
     camera: str | None
     resident: str | None
-    time: float
-    confidence: int | None
+    time: Annotated[float, Field(description="Seconds since the epoch")]
+    confidence: Annotated[int, Field(ge=0, le=100)] | None
     privacy_parameter: int | None
 
 
-def event_fields(event: CameraEvent) -> dict[str, Any]:
+class EventValue(Event):
+    """An event with the analyzer's name, as the buses carry it."""
+
+    description: str
+    analyzer_id: str
+
+
+def event_fields(event: CameraEvent) -> Event:
     """The event's public fields, in the documented order (HTTP, SSE, MQTT, DHT)."""
     return {
         "id": event.id,

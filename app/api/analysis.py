@@ -3,18 +3,71 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from flask import Response, jsonify, request
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from app.analyses import AnalysisOrder, Job, Media
 from app.api import params
 from app.api.runtime import runtime
+from app.api.spec import Reply, Shape
 from app.api.uploads import gallery_name
+from app.config import Settings
 from app.domain import AnalysisResult
-from app.sifis import envelope
+from app.sifis import ID_PATTERN, RESULTS_TOPIC, ResultValue, envelope
 from app.store.audit import AuditTrail
 
 ROUTE_TAIL = "<privacy_parameter>/<requestor_id>/<requestor_type>/<request_id>"
+ANALYSIS_ERRORS = (400, 404, 413, 500, 503, 504)
+
+
+class ResultTopic(TypedDict):
+    topic_name: Literal[RESULTS_TOPIC]
+    topic_uuid: str
+    value: ResultValue
+
+
+class Envelope(TypedDict):
+    """The SIFIS result message, as the bus carries it (docs/bus.md)."""
+
+    RequestPostTopicUUID: ResultTopic
+
+
+RESULT = {200: Reply(Envelope, "SIFIS result message")}
+
+
+def privacy_parameter(settings: Settings) -> Any:
+    """The `privacy_parameter` URL part, as documented."""
+    top = settings.max_privacy_parameter
+    return Annotated[
+        int,
+        Field(
+            ge=0,
+            le=top,
+            description="Gaussian blur kernel applied to every frame: 0 or 1 = no blur, "
+            f"otherwise an odd integer from 3 to {top}.",
+        ),
+    ]
+
+
+def _id(description: str) -> Any:
+    return Annotated[str, Field(pattern=f"^{ID_PATTERN}$", description=description)]
+
+
+def route_path(first: str, kind: Any, settings: Settings) -> Shape:
+    """The URL variables of an analysis route: `first`, then ROUTE_TAIL's."""
+    return TypedDict(
+        "AnalysisPath",
+        {
+            first: kind,
+            "privacy_parameter": privacy_parameter(settings),
+            "requestor_id": _id("Who asks; echoed in the result."),
+            "requestor_type": _id("Kind of requestor (e.g. NSSD); echoed."),
+            "request_id": _id("The request's ID; echoed, and used in error bodies."),
+        },
+    )
 
 
 def form_value(name: str) -> str | None:

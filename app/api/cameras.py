@@ -7,26 +7,92 @@ A camera's URL is shown without credentials, query or fragment; its `status` is 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, jsonify, request
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
 from app.api.audit import audited
 from app.api.runtime import runtime
-from app.cameras.registry import Camera
+from app.api.spec import Body, Reply, operation
+from app.cameras.registry import Camera as CameraConfig
+from app.cameras.watcher import CONNECTED, CONNECTING, ERROR, STOPPED
 from app.errors import InvalidParameter
 from app.store.audit import AuditTrail
 
 bp = Blueprint("cameras", __name__)
+COMMON = (400, 500, 503)
+Url = Annotated[str, Field(description="Device index or rtsp/rtsps/http/https URL")]
+Privacy = Annotated[int, Field(ge=0)]
+Fps = Annotated[float, Field(gt=0, le=30)]
+
+
+class CameraStatus(TypedDict):
+    state: Literal[CONNECTED, CONNECTING, ERROR, STOPPED]  # type: ignore[valid-type]
+    fps_in: float
+    fps_analysed: float
+    frames_dropped: int
+    last_frame_at: float | None
+    last_error: str | None
+
+
+class Camera(TypedDict):
+    name: str
+    url: Annotated[str, Field(description="Without credentials, query or fragment")]
+    privacy_parameter: Privacy
+    watch: bool
+    analysis_fps: Fps
+    source: Literal["config", "api"]
+    status: CameraStatus
+
+
+class CameraList(TypedDict):
+    cameras: list[Camera]
+
+
+class _Settable(TypedDict, total=False):
+    privacy_parameter: Privacy
+    watch: bool
+    analysis_fps: Fps
+
+
+@with_config(ConfigDict(extra="forbid"))
+class CameraChange(_Settable, total=False):
+    url: Url
+
+
+@with_config(ConfigDict(extra="forbid"))
+class CameraNew(_Settable):
+    name: str
+    url: Url
+
+
+class CameraPath(TypedDict):
+    name: Annotated[str, Field(description="The camera's name")]
+
+
+JSON = ("application/json",)
 
 
 @bp.get("/cameras")
+@operation(
+    "Every camera (CAMERAS and those added here) with its watcher's status",
+    {200: Reply(CameraList, "Cameras")},
+    errors=COMMON,
+)
 @audited
 def list_cameras(trail: AuditTrail) -> Response:
     return jsonify({"cameras": [view(c) for c in runtime().services.cameras.all()]})
 
 
 @bp.post("/cameras")
+@operation(
+    "Add a camera (persisted); with `watch`, it is watched from now on",
+    {201: Reply(Camera, "Added")},
+    errors=(*COMMON, 403, 409),
+    body=Body(CameraNew, JSON),
+)
 @audited
 def add_camera(trail: AuditTrail) -> Response:
     camera = runtime().services.cameras.add(_body())
@@ -36,12 +102,25 @@ def add_camera(trail: AuditTrail) -> Response:
 
 
 @bp.get("/cameras/<name>")
+@operation(
+    "One camera and its watcher's status",
+    {200: Reply(Camera, "Camera")},
+    errors=(*COMMON, 404),
+    path=CameraPath,
+)
 @audited
 def get_camera(trail: AuditTrail, name: str) -> Response:
     return jsonify(view(runtime().services.cameras.get(name)))
 
 
 @bp.patch("/cameras/<name>")
+@operation(
+    "Change a camera added through the API (its watcher restarts)",
+    {200: Reply(Camera, "Changed")},
+    errors=(*COMMON, 403, 404, 409),
+    path=CameraPath,
+    body=Body(CameraChange, JSON),
+)
 @audited
 def update_camera(trail: AuditTrail, name: str) -> Response:
     body = _body()
@@ -51,12 +130,18 @@ def update_camera(trail: AuditTrail, name: str) -> Response:
 
 
 @bp.delete("/cameras/<name>")
+@operation(
+    "Remove a camera added through the API (its watcher stops)",
+    {200: Reply(Camera, "Removed")},
+    errors=(*COMMON, 404, 409),
+    path=CameraPath,
+)
 @audited
 def delete_camera(trail: AuditTrail, name: str) -> Response:
     return jsonify(view(runtime().services.cameras.remove(name)))  # its watcher has stopped
 
 
-def view(c: Camera) -> dict[str, Any]:
+def view(c: CameraConfig) -> Camera:
     return {
         "name": c.name,
         "url": c.shown_url,

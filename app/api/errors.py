@@ -10,8 +10,11 @@ from __future__ import annotations
 import errno
 import logging
 import uuid
+from typing import Literal
 
 from flask import Flask, Response, current_app, g, jsonify, request
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
 from werkzeug.exceptions import HTTPException, NotFound
 
 from app.api.params import valid_id
@@ -77,6 +80,19 @@ _HTTP_CODES = {
 }
 
 
+@with_config(ConfigDict(extra="forbid"))
+class ErrorDetail(TypedDict):
+    code: Literal[tuple(sorted(STATUS))]  # type: ignore[valid-type]
+    message: str
+    request_id: str
+
+
+class Error(TypedDict):
+    """The body of every error answer."""
+
+    error: ErrorDetail
+
+
 class MissingFile(AppError):
     code = "missing_file"
 
@@ -120,7 +136,8 @@ def _disk_full(exc: Exception) -> bool:
 
 
 def error_response(code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, "request_id": request_id()}})
+    body: Error = {"error": {"code": code, "message": message, "request_id": request_id()}}
+    response = jsonify(body)
     response.status_code = STATUS.get(code, 500)
     if code in RETRY_AFTER_S:
         response.headers["Retry-After"] = str(RETRY_AFTER_S[code])

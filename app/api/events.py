@@ -5,22 +5,62 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Annotated, Literal, NotRequired
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from app.api.runtime import runtime
+from app.api.spec import Reply, operation
 from app.cameras.feed import StreamEnded
 from app.domain import EVENT_TYPES, CameraEvent
 from app.errors import InvalidParameter
-from app.sifis import event_fields
+from app.sifis import Event, event_fields
 from app.store.events import MAX_PAGE, EventQuery
 
 bp = Blueprint("events", __name__)
 KEEPALIVE_S = 15.0  # a comment line this often keeps proxies and waitress from closing the stream
 _MAX_ID = 2**62
+COMMON = (400, 500, 503)
+Since = Annotated[
+    int, Field(ge=0, description="The `cursor` of the previous answer (an event id; default 0).")
+]
+
+
+class EventsQuery(TypedDict):
+    since: NotRequired[Since]
+    camera: NotRequired[Annotated[str, Field(description="Only this camera's events")]]
+    resident: NotRequired[Annotated[str, Field(description="Only this resident's events")]]
+    type: NotRequired[
+        Annotated[Literal[EVENT_TYPES], Field(description="Only events of this type")]  # type: ignore[valid-type]
+    ]
+    limit: NotRequired[
+        Annotated[
+            int,
+            Field(
+                ge=1, le=MAX_PAGE, description=f"Events per answer (default and most {MAX_PAGE})"
+            ),
+        ]
+    ]
+
+
+class StreamQuery(TypedDict):
+    since: NotRequired[Annotated[int, Field(ge=0, description="An event id (default 0)")]]
+
+
+class EventPage(TypedDict):
+    events: list[Event]
+    cursor: int
 
 
 @bp.get("/events")
+@operation(
+    "Events of the watched cameras, oldest first, after a cursor",
+    {200: Reply(EventPage, "Events")},
+    errors=COMMON,
+    query=EventsQuery,
+)
 def list_events() -> Response:
     args = request.args
     kind = args.get("type") or None
@@ -38,6 +78,14 @@ def list_events() -> Response:
 
 
 @bp.get("/events/stream")
+@operation(
+    "Server-Sent Events: events after `since` (or `Last-Event-ID`), then each new one; `id` is "
+    "the event id, `event` its type, `data` the Event as JSON",
+    {200: Reply(str, "An endless text/event-stream", "text/event-stream")},
+    errors=COMMON,
+    operation_id="event_stream",
+    query=StreamQuery,
+)
 def stream() -> Response:
     """Every event stored after `since` (or the `Last-Event-ID` a reconnecting browser sends),
     then each new one as it happens."""

@@ -6,14 +6,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, NotRequired
 
 from flask import Blueprint, Response, jsonify
+from pydantic import Field
+from typing_extensions import TypedDict
 
+from app.api.analysis import privacy_parameter
 from app.api.audit import audited
-from app.api.inputs import compute, gallery_dir, images
+from app.api.inputs import (
+    URL_ERRORS,
+    Gallery,
+    GalleryQuery,
+    Image,
+    ImageUrl,
+    compute,
+    gallery_dir,
+    images,
+)
 from app.api.runtime import runtime
-from app.domain import Box
+from app.api.spec import Body, Reply, Shape, operation
+from app.config import Settings
+from app.domain import Box, ModelInfo
 from app.store.audit import AuditTrail
 
 if TYPE_CHECKING:
@@ -21,6 +35,86 @@ if TYPE_CHECKING:
     from app.recognition import Recognition
 
 bp = Blueprint("faces", __name__)
+ERRORS = (400, 413, 415, 422, 500, 503, 504, 507, *URL_ERRORS)
+Confidence = Annotated[int, Field(ge=0, le=100)]
+
+
+class FaceBox(TypedDict):
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class DetectedFace(TypedDict):
+    box: FaceBox
+    landmarks: list[tuple[int, int]]
+    verified: bool
+
+
+class Detection(TypedDict):
+    privacy_parameter: int
+    detector: str
+    faces: list[DetectedFace]
+
+
+class IdentifiedFace(TypedDict):
+    box: FaceBox
+    name: str | None
+    unrecognisable: bool
+    confidence: Confidence
+    distance: float | None
+    threshold: Annotated[
+        float,
+        Field(
+            description="Accept distance for this face: its blur relative to its size and the "
+            "gallery's size"
+        ),
+    ]
+
+
+class Identification(TypedDict):
+    privacy_parameter: int
+    faces: list[IdentifiedFace]
+    unknown_faces: int
+    unrecognisable_faces: int
+    model: ModelInfo
+
+
+class Models(TypedDict):
+    detector: str
+    recognizer: str
+
+
+class Verification(TypedDict):
+    privacy_parameter: int
+    same_person: bool
+    unrecognisable: bool
+    distance: float | None
+    threshold: float
+    confidence: Confidence
+    faces: list[int]
+    model: Models
+
+
+class ImageForm(TypedDict):
+    file: NotRequired[Image]
+    image_url: NotRequired[ImageUrl]
+
+
+class IdentifyForm(ImageForm):
+    path: NotRequired[Gallery]
+
+
+class VerifyForm(TypedDict):
+    file1: NotRequired[Image]
+    image_url1: NotRequired[ImageUrl]
+    file2: NotRequired[Image]
+    image_url2: NotRequired[ImageUrl]
+
+
+def _path(settings: Settings) -> Shape:
+    return TypedDict("FacesPath", {"privacy_parameter": privacy_parameter(settings)})
 
 
 def _start(trail: AuditTrail, privacy_parameter: str) -> tuple[Recognition, PrivacyLevel]:
@@ -31,6 +125,14 @@ def _start(trail: AuditTrail, privacy_parameter: str) -> tuple[Recognition, Priv
 
 
 @bp.post("/faces/detect/<privacy_parameter>")
+@operation(
+    "Faces of one image: boxes, landmarks and the verifier's verdict",
+    {200: Reply(Detection, "Faces")},
+    errors=ERRORS,
+    operation_id="detect_faces",
+    path=_path,
+    body=Body(ImageForm),
+)
 @audited
 def detect(trail: AuditTrail, privacy_parameter: str) -> Response:
     recognition, privacy = _start(trail, privacy_parameter)
@@ -53,6 +155,15 @@ def detect(trail: AuditTrail, privacy_parameter: str) -> Response:
 
 
 @bp.post("/faces/identify/<privacy_parameter>")
+@operation(
+    "Each face of one image: the best resident or unknown",
+    {200: Reply(Identification, "Faces")},
+    errors=(*ERRORS, 404),
+    operation_id="identify_faces",
+    path=_path,
+    query=GalleryQuery,
+    body=Body(IdentifyForm),
+)
 @audited
 def identify(trail: AuditTrail, privacy_parameter: str) -> Response:
     recognition, privacy = _start(trail, privacy_parameter)
@@ -85,6 +196,14 @@ def identify(trail: AuditTrail, privacy_parameter: str) -> Response:
 
 
 @bp.post("/faces/verify/<privacy_parameter>")
+@operation(
+    "Two images: the same person or not (largest face of each)",
+    {200: Reply(Verification, "Verdict")},
+    errors=ERRORS,
+    operation_id="verify_faces",
+    path=_path,
+    body=Body(VerifyForm),
+)
 @audited
 def verify(trail: AuditTrail, privacy_parameter: str) -> Response:
     recognition, privacy = _start(trail, privacy_parameter)
@@ -108,7 +227,7 @@ def verify(trail: AuditTrail, privacy_parameter: str) -> Response:
     )
 
 
-def box(b: Box) -> dict[str, int]:
+def box(b: Box) -> FaceBox:
     return {"x": b.x, "y": b.y, "w": b.w, "h": b.h}
 
 

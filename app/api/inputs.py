@@ -1,6 +1,7 @@
 """What the residents and faces routes share: the gallery a request names, its images (uploaded
 parts or fetched URLs, every one a private temporary file deleted when the request ends) and
-running model work on the analysis pool."""
+running model work on the analysis pool; and the typed shapes of these inputs for the OpenAPI
+description (the analysis routes use them too)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, NotRequired, TypeVar
 
 from flask import current_app, request
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from app import image_urls
 from app.api.errors import MissingFile, TooManyFiles
@@ -20,6 +23,27 @@ from app.recognition import Recognition, gallery_label
 from app.store.audit import AuditTrail
 
 T = TypeVar("T")
+Upload = Annotated[str, Field(json_schema_extra={"contentMediaType": "application/octet-stream"})]
+GALLERY = (
+    "Resident directory: `database`, `/app/database` or empty for the default gallery, otherwise "
+    "the name of a folder directly under GALLERIES_DIR. A form field or a file part holding the "
+    "name."
+)
+URL_ERRORS = (403, 413, 502, 504)  # image URLs: refused, too large, unreachable, too slow
+Image = Annotated[Upload, Field(description="A JPEG, PNG, BMP or WebP image.")]
+ImageUrl = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "uri"},
+        description="An http(s) image URL instead of an upload; only with IMAGE_URLS on, never "
+        "to loopback, private, link-local or the DHT's addresses.",
+    ),
+]
+Gallery = Annotated[str, Field(description=GALLERY)]
+
+
+class GalleryQuery(TypedDict):
+    path: NotRequired[Gallery]
 
 
 def gallery_dir(recognition: Recognition, trail: AuditTrail) -> Path:

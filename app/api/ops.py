@@ -4,23 +4,66 @@ from __future__ import annotations
 
 from collections import Counter
 from importlib.metadata import version
+from typing import Annotated, Any, Literal, NotRequired
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from app.api.errors import RETRY_AFTER_S
 from app.api.openapi import TITLE, document
-from app.api.openapi_cameras import with_cameras
-from app.api.openapi_feedback import with_feedback
 from app.api.runtime import runtime
+from app.api.spec import Reply, operation
 from app.cameras.watcher import CONNECTED, CONNECTING, ERROR
 
 WATCH_STATES = (CONNECTED, CONNECTING, ERROR)
 
 bp = Blueprint("ops", __name__)
 PACKAGE = "privacy-aware-face-recognition"
+Count = Annotated[int, Field(ge=0)]
+
+
+class CameraSummary(TypedDict):
+    watched: int
+    connected: int
+    connecting: int
+    error: int
+
+
+class Worker(TypedDict):
+    name: str
+    host: str
+    tasks_done: Count
+    cameras: Count
+
+
+class Health(TypedDict):
+    status: Literal["loading", "ready"]
+    detector: NotRequired[str]
+    recognizer: NotRequired[str]
+    cameras: NotRequired[CameraSummary]
+    workers: NotRequired[
+        Annotated[
+            list[Worker],
+            Field(
+                description="Analysis worker processes: `serve` itself, or with QUEUE_URL the "
+                "live `python -m app worker` processes."
+            ),
+        ]
+    ]
+
+
+class Welcome(TypedDict):
+    name: str
+    version: str
 
 
 @bp.get("/health")
+@operation(
+    "Readiness: 200 once models and the default gallery are loaded",
+    {200: Reply(Health, "Ready"), 503: Reply(Health, "Still loading", retry_after=True)},
+    public=True,
+)
 def health() -> Response:
     """200 with the model names once models and the default gallery are loaded, 503 before."""
     rt = runtime()
@@ -44,10 +87,12 @@ def health() -> Response:
 
 
 @bp.get("/welcome")
+@operation("Name and version", {200: Reply(Welcome, "Name and version")})
 def welcome() -> Response:
     return jsonify({"name": TITLE, "version": version(PACKAGE)})
 
 
 @bp.get("/openapi.json")
+@operation("This document", {200: Reply(dict[str, Any], "OpenAPI 3.1 document")})
 def openapi() -> Response:
-    return jsonify(with_feedback(with_cameras(document(runtime().settings, version(PACKAGE)))))
+    return jsonify(document(current_app, runtime().settings, version(PACKAGE)))

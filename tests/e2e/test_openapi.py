@@ -1,5 +1,5 @@
-"""The served OpenAPI document is valid, names exactly the app's routes, and describes what the
-service really answers."""
+"""The served OpenAPI document (generated from the views' declarations, app/api/openapi.py) is
+valid, names exactly the app's routes, and describes what the service really answers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from app.api import create_app
+from app.api.errors import STATUS
 from app.config import Settings
 from tests.conftest import FACES
 from tests.e2e.test_check_directory import url
@@ -58,5 +59,28 @@ def test_real_answers_match_the_documented_schemas(server, doc):
     schema_check(doc, "Envelope", ok.json())
     bad = requests.post(url(server, "x.jpg", privacy=4), files={"file": b"x"}, timeout=30)
     schema_check(doc, "Error", bad.json())
-    schema_check(doc, "Health", requests.get(f"{server.url}/health", timeout=10).json())
-    schema_check(doc, "Welcome", requests.get(f"{server.url}/welcome", timeout=10).json())
+    for route, name in [
+        ("/health", "Health"),
+        ("/welcome", "Welcome"),
+        ("/residents?path=family", "ResidentList"),
+        ("/resident-changes", "ResidentChanges"),
+        ("/cameras", "CameraList"),
+        ("/cameras/porch", "Camera"),
+        ("/events?limit=5", "EventPage"),
+    ]:
+        answer = requests.get(f"{server.url}{route}", timeout=30)
+        assert answer.status_code == 200, (route, answer.text)
+        schema_check(doc, name, answer.json())
+
+
+def test_every_described_status_names_its_error_codes_and_every_secured_route_its_401(doc):
+    """The error replies are generated from app/api/errors.py's STATUS table."""
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            if op.get("security") != []:
+                assert "401" in op["responses"], (path, method)
+            for status, reply in op["responses"].items():
+                schema = reply["content"].get("application/json", {}).get("schema")
+                if schema == {"$ref": "#/components/schemas/Error"}:
+                    codes = {c for c, s in STATUS.items() if s == int(status)}
+                    assert codes and all(c in reply["description"] for c in codes), (path, status)
