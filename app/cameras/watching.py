@@ -22,6 +22,7 @@ from app.domain import CameraEvent
 from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.quality import normalise
 from app.recognition import Recognition
 from app.store.announced import Announced
 from app.store.events import FaceEmbedding
@@ -96,6 +97,17 @@ class Watching:
         entry = self._watchers.get(name)
         return entry[1].status if entry else CameraStatus(STOPPED)
 
+    def has_snapshot(self, name: str) -> bool:
+        entry = self._watchers.get(name)
+        return entry is not None and entry[1].latest is not None
+
+    def snapshot(self, name: str, side: int) -> bytes | None:
+        """The latest frame a watcher analysed (already blurred at the camera's privacy level) as
+        a JPEG at most `side` pixels wide and high; None when UI_SNAPSHOTS is off or none yet."""
+        entry = self._watchers.get(name)
+        frame = entry[1].latest if entry else None
+        return None if frame is None else normalise(frame.pixels, side)
+
     def statuses(self) -> list[CameraStatus]:
         return [watcher.status for _, watcher in list(self._watchers.values())]
 
@@ -151,6 +163,7 @@ class Watching:
             self._gallery,
             self._rules,
             self,
+            keep_latest=self._settings.ui_snapshots,
         )
 
     def _gallery(self) -> Gallery:
