@@ -121,7 +121,7 @@ def test_residents_page_thumbnails_edit_add_and_remove_photos(page, ui_server):
     assert enrolled.status_code == 201, enrolled.text
     page.goto(f"{url}/ui/residents")
     erin = page.locator("tr[data-resident=Erin]")
-    erin.get_by_text("Edit…").click()
+    erin.locator("summary").click()
     erin.get_by_label("Add photos of Erin").set_input_files(
         [str(FACES / "img13.jpg"), str(FACES / "couple.jpg")]
     )
@@ -143,7 +143,7 @@ def test_residents_page_thumbnails_edit_add_and_remove_photos(page, ui_server):
     expect(erin.locator(".photos img")).to_have_count(1)
     assert requests.get(f"{url}/residents/Erin", headers=KEY, timeout=10).json()["image_count"] == 1
 
-    erin.get_by_text("Edit…").click()
+    erin.locator("summary").click()
     erin.get_by_label("Metadata").fill("{not json")
     erin.get_by_role("button", name="Save Erin").click()
     expect(erin.get_by_role("alert")).to_have_text("The metadata is not valid JSON.")
@@ -156,7 +156,7 @@ def test_residents_page_thumbnails_edit_add_and_remove_photos(page, ui_server):
     stored = requests.get(f"{url}/residents/Erin Rossi", headers=KEY, timeout=10).json()
     assert (stored["metadata"], stored["image_count"]) == ({"room": "attic"}, 1)
     taken = page.locator("tr[data-resident=Bob]")
-    taken.get_by_text("Edit…").click()
+    taken.locator("summary").click()
     taken.get_by_label("Name").fill("Erin Rossi")
     taken.get_by_role("button", name="Save Bob").click()
     expect(taken.get_by_role("alert")).to_contain_text("already exists")
@@ -175,7 +175,7 @@ def test_cameras_page_edits_a_camera_and_shows_only_the_blurred_snapshot(page, u
     log_in(page, url)
     page.goto(f"{url}/ui/cameras")
     porch = page.locator("tr[data-camera=porch]")
-    porch.get_by_text("Edit…").click()
+    porch.locator("summary").click()
     porch.get_by_role("button", name="Save porch").click()
     expect(porch.locator(".result")).to_have_text("Nothing changed.")
     porch.get_by_label("Privacy").fill("25")
@@ -187,7 +187,7 @@ def test_cameras_page_edits_a_camera_and_shows_only_the_blurred_snapshot(page, u
     stored = requests.get(f"{url}/cameras/porch", headers=KEY, timeout=10).json()
     assert stored["privacy_parameter"] == 25 and stored["watch"] is True
     assert stored["analysis_fps"] == 2 and stored["url"] == camera["url"]
-    porch.get_by_text("Edit…").click()
+    porch.locator("summary").click()
     porch.get_by_label("Privacy").fill("8")
     porch.get_by_role("button", name="Save porch").click()
     expect(porch.locator(".result")).to_contain_text("privacy_parameter 8 is even")
