@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         gt=0,
         description="A resident not seen on any watched camera for this many seconds has `left`.",
     )
+    ui_snapshots: bool = Field(
+        False,
+        description="Keep each watched camera's latest analysed (already blurred) frame in memory "
+        "and show it, downscaled, on the web UI's Cameras page to a logged-in session (needs "
+        "`API_KEY`); never stored on disk (docs/ui.md).",
+    )
     event_retention_days: int = Field(
         30, ge=1, description="Camera events older than this many days are deleted."
     )

@@ -205,3 +205,10 @@ class NotARecognition(AppError):
 
 class NegativeNotFound(AppError):
     code = "negative_not_found"
+
+
+class SnapshotUnavailable(AppError):
+    """No camera snapshot to show: UI_SNAPSHOTS is off, the request is not a logged-in UI
+    session, or the camera's watcher has not analysed a frame yet."""
+
+    code = "snapshot_unavailable"

@@ -43,6 +43,7 @@ STATUS: dict[str, int] = {
     "image_not_found": 404,
     "event_not_found": 404,
     "negative_not_found": 404,
+    "snapshot_unavailable": 404,
     "not_a_recognition": 409,
     "method_not_allowed": 405,
     "resident_exists": 409,

@@ -2,9 +2,11 @@
 embed -> match -> track, and report residents confirmed, unknown faces confirmed and every
 sighting; on any failure reconnect with exponential backoff (at most RECONNECT_MAX_S apart).
 
-Only blurred frames exist here (NewestFrame blurs at decode). Faces are looked for in an analysed
-frame when it moved, for `motion_hold_s` after the last motion, and at least every
-`idle_detect_s` otherwise, so a still camera costs little but someone sitting still stays seen.
+Only blurred frames exist here (NewestFrame blurs at decode); with `keep_latest` (UI_SNAPSHOTS)
+the last one looked at for faces is kept in memory for the web UI's snapshot, and dropped when
+the watcher stops. Faces are looked for in an analysed frame when it moved, for `motion_hold_s`
+after the last motion, and at least every `idle_detect_s` otherwise, so a still camera costs
+little but someone sitting still stays seen.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from app.pipeline.analyze import Analyzer, Stream
 from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.motion import MotionGate
-from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.tracking import Track
 
 log = logging.getLogger(__name__)
@@ -85,8 +87,11 @@ class Watcher:
         gallery: Callable[[], Gallery],
         rules: WatchRules,
         reporter: Reporter,
+        keep_latest: bool = False,
     ) -> None:
         self.name, self.privacy = name, privacy
+        self._keep_latest = keep_latest
+        self.latest: BlurredFrame | None = None  # the last frame analysed, with `keep_latest`
         self._open, self._analyzer, self._gallery = open_frames, analyzer, gallery
         self._rules, self._reporter = rules, reporter
         self._stop = threading.Event()
@@ -104,6 +109,7 @@ class Watcher:
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
         self._thread.join(timeout)
+        self.latest = None
         self._status = CameraStatus(STOPPED, last_error=self._status.last_error)
 
     def _run(self) -> None:
@@ -155,6 +161,8 @@ class Watcher:
                     if now - gallery_at >= GALLERY_REFRESH_S:
                         stream.gallery, gallery_at = self._gallery(), now
                     boxes = analyzer.detector.detect(frame)
+                    if self._keep_latest:
+                        self.latest = frame
                     for track in analyzer.step(stream, index, frame, boxes):
                         self._report(track, stream, reported)
                     for track in stream.tracker.forget_ended(stream.analysed):

@@ -21,7 +21,8 @@ from app.config import Settings
 from app.domain import CameraEvent
 from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
-from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.quality import normalise
 from app.recognition import Recognition
 from app.store.announced import Announced
 from app.store.events import FaceEmbedding
@@ -96,6 +97,19 @@ class Watching:
         entry = self._watchers.get(name)
         return entry[1].status if entry else CameraStatus(STOPPED)
 
+    def has_snapshot(self, name: str) -> bool:
+        return self._latest(name) is not None
+
+    def snapshot(self, name: str, side: int) -> bytes | None:
+        """The latest frame a watcher analysed (already blurred at the camera's privacy level) as
+        a JPEG at most `side` pixels wide and high; None when UI_SNAPSHOTS is off or none yet."""
+        frame = self._latest(name)
+        return None if frame is None else normalise(frame.pixels, side)
+
+    def _latest(self, name: str) -> BlurredFrame | None:
+        entry = self._watchers.get(name)
+        return entry[1].latest if entry else None
+
     def statuses(self) -> list[CameraStatus]:
         return [watcher.status for _, watcher in list(self._watchers.values())]
 
@@ -151,6 +165,7 @@ class Watching:
             self._gallery,
             self._rules,
             self,
+            keep_latest=self._settings.ui_snapshots,
         )
 
     def _gallery(self) -> Gallery:

@@ -13,6 +13,7 @@ lasts a bounded time.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import threading
@@ -166,15 +167,19 @@ class ImageSource(FrameSource):
 
 def decode_image(path: Path, limits: MediaLimits) -> np.ndarray:
     """Decode an image file to BGR, checking its header's size before decoding any pixels."""
+    return decode_image_bytes(path.read_bytes(), limits)
+
+
+def decode_image_bytes(data: bytes, limits: MediaLimits) -> np.ndarray:
+    """Decode an image's bytes to BGR, checking its header's size before decoding any pixels."""
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
     except Image.DecompressionBombError as exc:
         raise MediaTooLarge("image resolution is absurdly large") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise UndecodableMedia("the image header cannot be read") from exc
     _check_resolution(width, height, limits)
-    data = path.read_bytes()
     if data.startswith(b"\xff\xd8"):
         jpeg.check_scans(data)
     frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)

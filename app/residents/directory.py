@@ -178,12 +178,24 @@ class ResidentDirectory:
         for data in images:
             self._write_image(folder, data)
 
+    def read_image(self, name: str, image: str) -> bytes:
+        """The stored bytes of one of the resident's images (never through a symbolic link)."""
+        try:
+            return read_no_link(self._images(name, image)[0].path)
+        except FileNotFoundError as exc:  # removed since the scan
+            raise ImageNotFound(
+                f"resident {name!r} has no image {image[:IMAGE_ID_LENGTH]!r}"
+            ) from exc
+
     def remove_image(self, name: str, image: str) -> None:
+        for i in self._images(name, image):  # the same bytes stored twice are one image
+            i.path.unlink()
+
+    def _images(self, name: str, image: str) -> list[ResidentImage]:
         found = [i for i in self.get(name).images if i.id == image]
         if not found:
             raise ImageNotFound(f"resident {name!r} has no image {image[:IMAGE_ID_LENGTH]!r}")
-        for i in found:  # the same bytes stored twice are one image
-            i.path.unlink()
+        return found
 
     def set_metadata(self, name: str, meta: dict[str, Any]) -> None:
         folder = self._folder_of(self.get(name))

@@ -19,7 +19,8 @@ from typing import Any
 
 from app.errors import AppError, GalleryNotFound
 from app.pipeline.gallery import Enrollment
-from app.pipeline.quality import Accepted, Rejection
+from app.pipeline.quality import Accepted, Rejection, normalise
+from app.pipeline.sources import decode_image_bytes
 from app.recognition import Recognition
 from app.residents.changes import ChangeSet, ResidentLog
 from app.residents.directory import Resident, ResidentDirectory, image_id, new_name
@@ -106,6 +107,12 @@ class ResidentManager:
     def get(self, name: str) -> ResidentView:
         resident = self.directory.get(name)
         return self._view(resident, self._reconcile()[1])
+
+    def thumbnail(self, name: str, image: str, side: int) -> bytes:
+        """One of the resident's enrollment photos as a JPEG at most `side` pixels wide and
+        high (for the web UI). These are the household's own photos, never camera frames."""
+        data = self.directory.read_image(name, image)
+        return normalise(decode_image_bytes(data, self._recognition.limits), side)
 
     def changes(self, since: float) -> tuple[ChangeSet, dict[str, ResidentView]]:
         """Changes newer than `since`, and the current view of every resident named in them."""

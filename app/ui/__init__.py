@@ -1,6 +1,6 @@
 """The web UI: server-rendered pages (Jinja) at /ui/ with one plain script (static/ui.js) that
 calls the JSON routes with the page's CSRF token. No build step, nothing fetched from elsewhere;
-pages show names, numbers and times, never faces or frames (docs/ui.md).
+pages show names, numbers and times; the only pictures are those of app/ui/pictures.py (docs/ui.md).
 
 With API_KEY set, /ui/login exchanges the key for a session cookie (app/api/sessions.py)."""
 
@@ -24,6 +24,7 @@ from app.api.auth import expected_key, key_matches, session, sessions
 from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
 from app.sifis import event_fields
+from app.ui import pictures
 
 bp = Blueprint(
     "ui",
@@ -32,6 +33,7 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/ui/static",
 )
+bp.register_blueprint(pictures.bp)
 RECENT = 50  # events on the Events and Review pages
 PRIVACY_CHOICES = (0, 9, 17, 25, 35, 51)
 
@@ -114,7 +116,13 @@ def analyse() -> str:
 @bp.get("/ui/cameras")
 def cameras() -> str:
     services = runtime().services
-    return _page("cameras.html", cameras=[camera_routes.view(c) for c in services.cameras.all()])
+    listed = services.cameras.all()
+    shown = services.settings.ui_snapshots and session() is not None  # as app/ui/pictures.py
+    return _page(
+        "cameras.html",
+        cameras=[camera_routes.view(c) for c in listed],
+        snapshots={c.name for c in listed if shown and services.watching.has_snapshot(c.name)},
+    )
 
 
 @bp.get("/ui/events")

@@ -44,6 +44,7 @@ def ui_server(tmp_path_factory, hall) -> Iterator[Server]:
         API_KEY=API_KEY,
         CAMERAS=json.dumps({"hall": camera}),
         CAMERA_HOSTS='["127.0.0.1"]',
+        UI_SNAPSHOTS="true",
     )
     yield running
     stop_server(running)

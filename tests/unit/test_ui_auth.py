@@ -74,3 +74,20 @@ def test_sessions_expire_and_forged_tokens_are_unknown():
     assert sessions.get(first.token) == first and sessions.get("forged") is None
     now[0] += 13 * 3600
     assert sessions.get(first.token) is None
+
+
+def test_camera_snapshots_are_off_by_default_and_only_for_a_session(client, tmp_path):
+    """UI_SNAPSHOTS defaults to false; even when on, the API key alone gets no snapshot."""
+    assert Settings(state_dir=tmp_path).ui_snapshots is False
+    snapshot = "/ui/cameras/hall/snapshot.jpg"
+    assert client.get(snapshot).status_code == 401
+    logged_in(client)
+    off = client.get(snapshot)
+    assert (off.status_code, off.json["error"]["code"]) == (404, "snapshot_unavailable")
+    assert "UI_SNAPSHOTS=false" in off.json["error"]["message"]
+    on = create_app(
+        Settings(state_dir=tmp_path, database_dir=tmp_path, api_key=KEY, ui_snapshots=True)
+    ).test_client()
+    by_key = on.get(snapshot, headers={"X-API-Key": KEY})
+    assert (by_key.status_code, by_key.json["error"]["code"]) == (404, "snapshot_unavailable")
+    assert "logged-in UI session" in by_key.json["error"]["message"]

@@ -46,19 +46,22 @@ function enrollForm(form) {
     files.forEach((f) => body.append("file", f));
     out.replaceChildren(el("p", "Checking the photos…"));
     const reply = await call("POST", "/residents", body);
-    const verdicts = el("ul", undefined, { class: "verdicts" });
-    const accepted = reply.data && reply.data.accepted ? reply.data.accepted : [];
-    const rejected = reply.data && reply.data.rejected ? reply.data.rejected : [];
-    accepted.forEach((a) => verdicts.append(
-      el("li", `${files[a.index].name}: accepted`, { class: "ok" })));
-    rejected.forEach((r) => verdicts.append(
-      el("li", `${files[r.index].name}: rejected — ${r.message}`, { class: "error" })));
     const summary = reply.ok
-      ? `${reply.data.resident.name} enrolled with ${accepted.length} photo(s).`
+      ? `${reply.data.resident.name} enrolled with ${reply.data.accepted.length} photo(s).`
       : message(reply.data, `Enrollment failed (${reply.status}).`);
     const link = el("a", "Show the updated list", { href: "/ui/residents" });
-    out.replaceChildren(el("p", summary, { role: "status" }), verdicts, link);
+    out.replaceChildren(el("p", summary, { role: "status" }), verdictList(files, reply.data), link);
   });
+}
+
+// The quality gate's verdict on each photo of an enrollment (or of photos added), by file name.
+function verdictList(files, data) {
+  const verdicts = el("ul", undefined, { class: "verdicts" });
+  ((data && data.accepted) || []).forEach((a) => verdicts.append(
+    el("li", `${files[a.index].name}: accepted`, { class: "ok" })));
+  ((data && data.rejected) || []).forEach((r) => verdicts.append(
+    el("li", `${files[r.index].name}: rejected — ${r.message}`, { class: "error" })));
+  return verdicts;
 }
 
 function confirmThen(question, method, url, onDone) {
