@@ -1,5 +1,5 @@
-"""The OpenAPI description of the "that was not me" routes (app/api/feedback.py), added to the
-base document of app/api/openapi.py with its helpers."""
+"""The OpenAPI description of the feedback routes ("that was not me", "this is X";
+app/api/feedback.py), added to the base document of app/api/openapi.py with its helpers."""
 
 from __future__ import annotations
 
@@ -52,6 +52,38 @@ def feedback_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/events/{event_id}/is/{name}": {
+            "post": {
+                "operationId": "confirm_resident",
+                "summary": "This is X: the event's face (a recognition or an unknown face) becomes "
+                "a positive of the resident, if it passes the enrollment quality rules (face size, "
+                "sharpness, not a near-duplicate); else 422 positive_rejected says why",
+                "parameters": [
+                    _param("event_id", "A `recognized` or `unknown` event's id", number),
+                    name,
+                ],
+                "responses": {
+                    **_ok("The positive stored", "Positive", "201"),
+                    **_errors([*_COMMON, 404, 409, 422]),
+                },
+            }
+        },
+        "/residents/{name}/positives": {
+            "get": {
+                "operationId": "list_positives",
+                "summary": "Faces confirmed as this resident (ids and times, never embeddings)",
+                "parameters": [name],
+                "responses": {**_ok("Positives", "PositiveList"), **_errors([*_COMMON, 404])},
+            }
+        },
+        "/residents/{name}/positives/{positive_id}": {
+            "delete": {
+                "operationId": "delete_positive",
+                "summary": "Forget one positive",
+                "parameters": [name, _param("positive_id", "The positive's id", number)],
+                "responses": {**_ok("Deleted", "PositiveDeleted"), **_errors([*_COMMON, 404])},
+            }
+        },
     }
 
 
@@ -70,6 +102,12 @@ def feedback_schemas() -> dict[str, Any]:
             ["name", "negatives"],
             {"name": {"type": "string"}, "negatives": {"type": "array", "items": _ref("Negative")}},
         ),
+        "PositiveList": _object(
+            ["name", "positives"],
+            {"name": {"type": "string"}, "positives": {"type": "array", "items": _ref("Positive")}},
+        ),
+        "Positive": _ref("Negative"),  # the same shape
+        "PositiveDeleted": _ref("NegativeDeleted"),
         "NegativeDeleted": _object(
             ["name", "deleted"], {"name": {"type": "string"}, "deleted": {"type": "integer"}}
         ),

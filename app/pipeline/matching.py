@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Literal
 
@@ -173,6 +173,21 @@ class GalleryIndex:
     @property
     def residents(self) -> list[str]:
         return sorted(set(self.names))
+
+    def with_faces(self, faces: dict[str, np.ndarray]) -> GalleryIndex:
+        """This index with more rows per resident (`faces`: name -> (k, d), the positives of
+        app/residents/positives.py). A camera saw them already blurred, so each row stands for
+        itself in the clean and in every blurred view."""
+        if not faces:
+            return self
+        names = tuple(name for name, rows in faces.items() for _ in rows)
+        extra = np.concatenate(list(faces.values())).astype(np.float32)
+        return replace(
+            self,
+            names=self.names + names,
+            vectors=np.concatenate([self.vectors, extra]),
+            blurred={k: np.concatenate([v, extra]) for k, v in self.blurred.items()},
+        )
 
     def fused(self, probe: np.ndarray, relative: float, metric: str) -> np.ndarray:
         """Distance of one probe to every row: the mean of the distances to the clean photo and

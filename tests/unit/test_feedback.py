@@ -13,8 +13,8 @@ from app.domain import CameraEvent
 from app.errors import EventNotFound, NegativeNotFound, NotARecognition
 from app.residents.negatives import Feedback
 from app.store.db import Database
-from app.store.events import EventStore, FaceEmbedding
-from app.store.negatives import NegativeStore
+from app.store.events import EventQuery, EventStore, FaceEmbedding
+from app.store.face_labels import FaceLabels
 
 NOW = time.time()  # events older than the retention period would be purged at once
 
@@ -22,7 +22,7 @@ NOW = time.time()  # events older than the retention period would be purged at o
 @pytest.fixture
 def stores(tmp_path):
     db = Database(tmp_path / "state.sqlite3")
-    return EventStore(db, 30), NegativeStore(db)
+    return EventStore(db, 30), FaceLabels(db, "negatives")
 
 
 def test_a_recognition_marked_wrong_becomes_a_negative_of_the_named_resident(stores, tmp_path):
@@ -72,5 +72,5 @@ def test_recent_events_are_newest_first_and_filtered_by_type(stores):
     events, _ = stores
     for kind in ("recognized", "unknown", "recognized"):
         events.add(CameraEvent(kind, "porch", "Alice" if kind == "recognized" else None, NOW))
-    assert [e.id for e in events.recent(10)] == [3, 2, 1]
-    assert [e.id for e in events.recent(10, "recognized")] == [3, 1]
+    assert [e.id for e in events.recent(EventQuery(limit=10))] == [3, 2, 1]
+    assert [e.id for e in events.recent(EventQuery(type="recognized", limit=10))] == [3, 1]

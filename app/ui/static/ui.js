@@ -139,20 +139,6 @@ function cameraForm(form) {
   });
 }
 
-// Events: new ones appear at the top as they happen (Server-Sent Events).
-function liveEvents(table) {
-  const source = new EventSource(`/events/stream?since=${table.dataset.live}`);
-  const body = table.tBodies[0];
-  const add = (e) => {
-    const ev = JSON.parse(e.data);
-    const row = el("tr");
-    [when(ev.time), ev.type, ev.camera || "", ev.resident || "",
-      ev.confidence === null ? "" : String(ev.confidence)].forEach((t) => row.append(el("td", t)));
-    body.prepend(row);
-  };
-  EVENT_TYPES.forEach((t) => source.addEventListener(t, add));
-}
-
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");
   if (!button) return;
@@ -187,5 +173,3 @@ for (const [id, setup] of Object.entries(forms)) {
   const form = document.getElementById(id);
   if (form) setup(form);
 }
-const live = document.getElementById("events");
-if (live) liveEvents(live);
