@@ -21,12 +21,12 @@ from flask import (
 
 from app.api import cameras as camera_routes
 from app.api.auth import expected_key, key_matches, session, sessions
+from app.api.params import EVENT_FILTERS, event_filter
 from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
 from app.domain import EVENT_TYPES
 from app.sifis import event_fields
 from app.store.events import EventQuery
-from app.ui.filters import FIELDS, event_query
 
 bp = Blueprint(
     "ui",
@@ -123,13 +123,13 @@ def cameras() -> str:
 @bp.get("/ui/events")
 def events() -> str:
     services = runtime().services
-    store, query = services.stores.events, event_query(request.args, RECENT)
+    store, query = services.stores.events, event_filter(request.args, RECENT)
     newest = store.recent(EventQuery(limit=1))
     return _page(
         "events.html",
         events=[event_fields(e) for e in store.recent(query)],
         query=query,
-        chosen={f: request.args.get(f, "") for f in FIELDS},
+        chosen={f: request.args.get(f, "") for f in EVENT_FILTERS},
         newest=newest[0].id if newest else 0,
         cameras=sorted(c.name for c in services.cameras.all()),
         residents=[r.name for r in services.residents.of(services.settings.residents_dir).list()],
