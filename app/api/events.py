@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
+from app.api.params import event_type
 from app.api.runtime import runtime
 from app.cameras.feed import StreamEnded
-from app.domain import EVENT_TYPES, CameraEvent
+from app.domain import CameraEvent
 from app.errors import InvalidParameter
 from app.sifis import event_fields
 from app.store.events import MAX_PAGE, EventQuery
@@ -23,14 +24,11 @@ _MAX_ID = 2**62
 @bp.get("/events")
 def list_events() -> Response:
     args = request.args
-    kind = args.get("type") or None
-    if kind is not None and kind not in EVENT_TYPES:
-        raise InvalidParameter(f"type must be one of {', '.join(EVENT_TYPES)}")
     query = EventQuery(
         since=_number("since", args.get("since"), 0),
         camera=args.get("camera") or None,
         resident=args.get("resident") or None,
-        type=kind,
+        type=event_type(args.get("type")),
         limit=_number("limit", args.get("limit"), MAX_PAGE, low=1, high=MAX_PAGE),
     )
     page = runtime().services.watching.feed.store.query(query)

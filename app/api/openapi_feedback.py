@@ -1,5 +1,6 @@
 """The OpenAPI description of the feedback routes ("that was not me", "this is X";
-app/api/feedback.py), added to the base document of app/api/openapi.py with its helpers."""
+app/api/feedback.py) and of the analysis progress the UI polls (app/api/progress.py), added to the
+base document of app/api/openapi.py with its helpers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ _COMMON = [400, 401, 500, 503]
 
 
 def with_feedback(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the feedback routes and their schemas."""
+    """`document` with the feedback and progress routes and their schemas."""
     document["paths"].update(feedback_paths())
+    document["paths"].update(progress_paths())
     document["components"]["schemas"].update(feedback_schemas())
     return document
 
@@ -87,8 +89,35 @@ def feedback_paths() -> dict[str, Any]:
     }
 
 
+def progress_paths() -> dict[str, Any]:
+    request_id = _param(
+        "request_id", "The SIFIS request ID the analysis was asked with", {"type": "string"}
+    )
+    return {
+        "/analyses/{request_id}/progress": {
+            "get": {
+                "operationId": "analysis_progress",
+                "summary": "How far an analysis is: frames decoded of frames expected (the web "
+                "UI polls it while an upload is analysed); `unknown` before it starts or once "
+                "forgotten (kept 5 min)",
+                "parameters": [request_id],
+                "responses": {**_ok("Progress", "AnalysisProgress"), **_errors(_COMMON)},
+            }
+        }
+    }
+
+
 def feedback_schemas() -> dict[str, Any]:
     return {
+        "AnalysisProgress": _object(
+            ["request_id", "state", "done", "total"],
+            {
+                "request_id": {"type": "string"},
+                "state": {"enum": ["running", "finished", "unknown"]},
+                "done": {"type": "integer", "minimum": 0},
+                "total": {"type": "integer", "minimum": 0, "description": "0 when unknown"},
+            },
+        ),
         "Negative": _object(
             ["id", "name", "event_id", "created"],
             {

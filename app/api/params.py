@@ -72,17 +72,21 @@ _TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 def event_filter(args: Mapping[str, str], limit: int) -> EventQuery:
     """The Events page's filters (camera, resident, type, since: a local date and time, as a
     browser's date-time field sends it) as an EventQuery."""
-    kind = args.get("type") or None
-    if kind is not None and kind not in EVENT_TYPES:
-        raise InvalidParameter(f"type must be one of {', '.join(EVENT_TYPES)}")
     since = args.get("since") or ""
     return EventQuery(
         camera=args.get("camera") or None,
         resident=args.get("resident") or None,
-        type=kind,
+        type=event_type(args.get("type")),
         after=local_time(since) if since else None,
         limit=limit,
     )
+
+
+def event_type(raw: str | None) -> str | None:
+    """One of EVENT_TYPES, or None for any."""
+    if raw and raw not in EVENT_TYPES:
+        raise InvalidParameter(f"type must be one of {', '.join(EVENT_TYPES)}")
+    return raw or None
 
 
 def local_time(text: str) -> float:
