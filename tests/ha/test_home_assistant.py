@@ -65,12 +65,10 @@ def test_home_assistant_shows_presence_from_a_watched_camera(hass, server):
         until(lambda: state(hass, "binary_sensor.pafr_presence_alice") == "on", "Alice home", 60)
         # Home Assistant applies the state and the attributes topic separately: wait for both
         until(
-            lambda: (
-                (hass.state("sensor.pafr_last_seen_alice") or {})
-                .get("attributes", {})
-                .get("camera")
-                == "hall"
-            ),
+            lambda: (hass.state("sensor.pafr_last_seen_alice") or {})
+            .get("attributes", {})
+            .get("camera")
+            == "hall",
             "Alice last seen on the hall camera",
             30,
         )
