@@ -18,6 +18,7 @@ from tests.browser.conftest import API_KEY, shot
 from tests.browser.test_ui import WAIT_MS, log_in
 from tests.conftest import FACES
 from tests.e2e.mjpeg import MjpegCamera
+from tests.e2e.test_openapi import schema_check
 
 KEY = {"X-API-Key": API_KEY}
 # person02: img53 is enrolled as Erin; img12, another photo of them, is just too far to be named.
@@ -95,6 +96,8 @@ def test_events_appear_live_and_a_stranger_is_confirmed_as_a_resident(page, ui_s
     analyse(page, url, FACES / OTHER_ERIN, 0)  # the face confirmed as Erin is now named
     expect(page.locator("#analyse-residents")).to_contain_text("Erin")
     listed = requests.get(f"{url}/residents/Erin/positives", headers=KEY, timeout=10).json()
+    doc = requests.get(f"{url}/openapi.json", headers=KEY, timeout=30).json()
+    schema_check(doc, "PositiveList", listed)
     (positive,) = listed["positives"]
     page.goto(f"{url}/ui/review")
     page.once("dialog", lambda d: d.accept())
@@ -105,6 +108,13 @@ def test_events_appear_live_and_a_stranger_is_confirmed_as_a_resident(page, ui_s
 
     again = requests.post(f"{url}/events/{positive['event_id']}/is/Erin", headers=KEY, timeout=30)
     assert again.status_code == 201, again.text
+    schema_check(doc, "Positive", again.json())
+    twice = requests.post(f"{url}/events/{positive['event_id']}/is/Erin", headers=KEY, timeout=30)
+    assert (twice.status_code, twice.json()["error"]["code"]) == (422, "positive_rejected")
+    assert "duplicate" in twice.json()["error"]["message"]
+    progress = requests.get(f"{url}/analyses/no-such-request/progress", headers=KEY, timeout=10)
+    schema_check(doc, "AnalysisProgress", progress.json())
+    assert progress.json()["state"] == "unknown"
     requests.delete(f"{url}/residents/Erin", headers=KEY, timeout=60).raise_for_status()
     with sqlite3.connect(ui_server.state_dir / "state.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM positives WHERE name = 'Erin'").fetchone() == (0,)
