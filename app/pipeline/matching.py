@@ -141,6 +141,18 @@ class AcceptRule:
         log_rate = math.log10(self.stranger_rate / max(1, comparisons))
         return self.curves[mode].at(relative, log_rate)
 
+    def pair_to_gallery(self, relative: float) -> float:
+        """How a distance between two faces blurred alike ("pair" mode) compares with a distance
+        to an enrolled photo ("gallery" mode) at this relative blur: the ratio of the two modes'
+        accept distances for one comparison. Faces blurred alike look alike, so pair distances
+        run smaller; 1 for an uncalibrated model."""
+        if not {"gallery", "pair"} <= self.curves.keys():
+            return 1.0
+        log_rate, relative = math.log10(self.stranger_rate), min(relative, self.max_blur)
+        return self.curves["gallery"].at(relative, log_rate) / self.curves["pair"].at(
+            relative, log_rate
+        )
+
     def judge(
         self, distance: float, name: str | None, relative: float, face_px: float, comparisons: int
     ) -> Match:
@@ -216,15 +228,21 @@ class GalleryIndex:
             dist = self.fused(probe, relative, metric)
             best = int(np.argmin(dist))
             name: str | None = self.names[best]
-            if self.refuted(probe, name, float(dist[best]), metric):
+            scale = rule.pair_to_gallery(relative)
+            if self.refuted(probe, name, float(dist[best]), metric, scale):
                 name = None
             out.append(rule.judge(float(dist[best]), name, relative, width, len(self.names)))
         return out
 
-    def refuted(self, probe: np.ndarray, name: str | None, distance: float, metric: str) -> bool:
+    def refuted(
+        self, probe: np.ndarray, name: str | None, distance: float, metric: str, scale: float = 1.0
+    ) -> bool:
         """True when the probe is closer to a face marked "not `name`" than to `name`'s nearest
-        enrolled photo (`distance`): it looks more like that stranger than like the resident."""
+        enrolled photo (`distance`): it looks more like that stranger than like the resident.
+        A negative is a face seen blurred like the probe, so its distance is first scaled by
+        `scale` (`AcceptRule.pair_to_gallery`) to compare like with like: unscaled, blurred
+        residents were refuted by blurred strangers' negatives (bench/feedback.py on LFW)."""
         negatives = self.negatives.get(name or "")
         if negatives is None or not len(negatives):
             return False
-        return float(distances(probe[None], negatives, metric).min()) < distance
+        return float(distances(probe[None], negatives, metric).min()) * scale < distance
