@@ -108,7 +108,7 @@ MIGRATIONS: tuple[str, ...] = (
     # A recognition's embedding, kept with its event for "that was not me" (never pixels).
     "ALTER TABLE events ADD COLUMN model_id TEXT",
     "ALTER TABLE events ADD COLUMN embedding BLOB",
-    # Faces marked "not this resident" (app/store/negatives.py).
+    # Faces marked "not this resident" (app/store/face_labels.py).
     """
     CREATE TABLE negatives (
         id       INTEGER PRIMARY KEY AUTOINCREMENT,

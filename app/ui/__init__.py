@@ -1,6 +1,7 @@
-"""The web UI: server-rendered pages (Jinja) at /ui/ with one plain script (static/ui.js) that
-calls the JSON routes with the page's CSRF token. No build step, nothing fetched from elsewhere;
-pages show names, numbers and times, never faces or frames (docs/ui.md).
+"""The web UI: server-rendered pages (Jinja) at /ui/ with one plain script (static/ui.js, plus
+one for each page that needs more: events.js, review.js, analyse.js) that calls the JSON routes
+with the page's CSRF token. No build step, nothing fetched from elsewhere; pages show names,
+numbers and times, never faces or frames (docs/ui.md).
 
 With API_KEY set, /ui/login exchanges the key for a session cookie (app/api/sessions.py)."""
 
