@@ -22,6 +22,7 @@ from app.domain import AnalysisResult, MediaType
 from app.errors import AnalysisTimeout, AppError
 from app.pipeline.analyze import Progress
 from app.pipeline.sources import CameraTarget
+from app.progress_board import ProgressBoard
 from app.recognition import Recognition, gallery_label
 from app.sifis import RequestIds, ResultValue, error_value, result_value
 from app.store.audit import AuditTrail
@@ -104,6 +105,18 @@ def execute(recognition: Recognition, task: AnalysisTask, progress: Progress) ->
     return recognition.recognize_file(media.path, privacy, gallery, progress)
 
 
+def both(first: Progress, second: Progress | None) -> Progress:
+    """One progress callback that calls two."""
+    if second is None:
+        return first
+
+    def report(done: int, total: int) -> None:
+        first(done, total)
+        second(done, total)
+
+    return report
+
+
 @dataclass(frozen=True)
 class Job:
     """One analysis for a Runner: `job(progress)` runs it here; a queue sends `task` to a worker
@@ -111,15 +124,11 @@ class Job:
 
     task: AnalysisTask
     recognition: Recognition
-    report: Progress | None  # the bus's progress messages, when the result is published
+    report: Progress  # the UI's progress board, and the bus's messages when published
 
     def watched(self, progress: Progress) -> Progress:
-        def both(done: int, total: int) -> None:
-            progress(done, total)  # first: it stops a cancelled or timed-out analysis
-            if self.report is not None:
-                self.report(done, total)
-
-        return both
+        """`progress` first (it stops a cancelled or timed-out analysis), then the reports."""
+        return both(progress, self.report)
 
     def __call__(self, progress: Progress) -> AnalysisResult:
         return execute(self.recognition, self.task, self.watched(progress))
@@ -132,6 +141,7 @@ class Analyses:
     def __init__(self, recognition: Recognition, bus: Bus, progress_interval_s: float) -> None:
         self._recognition, self._bus = recognition, bus
         self._progress_interval_s = progress_interval_s
+        self.progress = ProgressBoard()  # polled by the web UI while an upload is analysed
 
     def run(self, order: AnalysisOrder, trail: AuditTrail, runner: Runner) -> ResultValue:
         """Analyse and return the SIFIS result value; raises AppError (or Cancelled)."""
@@ -140,13 +150,17 @@ class Analyses:
         recognition.resolve_gallery(order.gallery)  # refused here, before any media is read
         trail.gallery = gallery_label(order.gallery)
         media = order.media()
-        report = (
+        published = (
             self._bus.progress(order.ids, order.analysis_id, media.label, self._progress_interval_s)
             if order.publish
             else None
         )
+        report = both(self.progress.reporter(order.ids.request_id), published)
         task = AnalysisTask(order.analysis_id, order.privacy, order.gallery, media)
-        result = runner(Job(task, recognition, report))
+        try:
+            result = runner(Job(task, recognition, report))
+        finally:
+            self.progress.finish(order.ids.request_id)
         trail.kind = result.media_type.value
         trail.residents = tuple(r.name for r in result.residents)
         value = result_value(

@@ -175,6 +175,12 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(
         30, ge=1, description="Camera events older than this many days are deleted."
     )
+    positive_retention_days: int = Field(
+        365,
+        ge=1,
+        description='Faces confirmed as a resident on the Review page ("this is X") are '
+        "forgotten after this many days.",
+    )
     motion_threshold: float = Field(
         0.003,
         ge=0,

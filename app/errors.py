@@ -212,3 +212,25 @@ class SnapshotUnavailable(AppError):
     session, or the camera's watcher has not analysed a frame yet."""
 
     code = "snapshot_unavailable"
+
+
+class PositiveNotFound(AppError):
+    code = "positive_not_found"
+
+
+class FaceNotKept(AppError):
+    """ "This is X" on an event that kept no usable face (a `left` or `unrecognisable` event, one
+    stored before faces were kept, or one whose face was made with another model)."""
+
+    code = "face_not_kept"
+
+
+class PositiveRejected(AppError):
+    """The face an event kept fails the enrollment quality rules: `reason` is one of
+    app/pipeline/quality.py's reason codes."""
+
+    code = "positive_rejected"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

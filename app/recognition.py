@@ -19,7 +19,7 @@ from app.domain import AnalysisResult
 from app.errors import GalleryNotFound
 from app.pipeline import probe
 from app.pipeline.analyze import Analyzer, FaceMatch, Progress
-from app.pipeline.gallery import EmbeddingCache, Enrollment, Gallery, Negatives
+from app.pipeline.gallery import EmbeddingCache, Enrollment, Gallery, LabelledFaces
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.quality import QualityGate
 from app.pipeline.sources import (
@@ -53,7 +53,8 @@ class Recognition:
     cache: EmbeddingCache
     quality_gate: QualityGate
     cameras: Callable[[], Mapping[str, str]] | None = None  # named cameras; else CAMERAS
-    negatives: Negatives | None = None  # faces marked "not this resident", by gallery and profile
+    negatives: LabelledFaces | None = None  # faces marked "not this resident"
+    positives: LabelledFaces | None = None  # faces confirmed as a resident ("this is X")
     _galleries: dict[Path, Gallery] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -83,6 +84,7 @@ class Recognition:
                     tuple(p.model_id for p in self.analyzer.embedder.profiles),
                     self.cache,
                     self.negatives,
+                    self.positives,
                 )
                 self._galleries[directory] = gallery
         known = set(gallery.report.skipped)

@@ -35,7 +35,7 @@ from app.store.cameras import CameraStore
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
 from app.store.events import EventStore
-from app.store.negatives import NegativeStore
+from app.store.face_labels import FaceLabels
 from app.store.outbox import Outbox
 
 
@@ -53,7 +53,8 @@ class Stores:
     cameras: CameraStore
     events: EventStore
     announced: Announced
-    negatives: NegativeStore
+    negatives: FaceLabels
+    positives: FaceLabels
 
     @classmethod
     def open(cls, settings: Settings) -> Stores:
@@ -68,7 +69,8 @@ class Stores:
             CameraStore(db),
             EventStore(db, settings.event_retention_days),
             Announced(db),
-            NegativeStore(db),
+            FaceLabels(db, "negatives"),
+            FaceLabels(db, "positives", settings.positive_retention_days),
         )
 
 
@@ -95,6 +97,7 @@ class Services:
         recognition = _recognition(settings, stores.embeddings)
         recognition.cameras = cameras.urls
         recognition.negatives = stores.negatives.vectors
+        recognition.positives = stores.positives.vectors
         bus = build_bus(settings, stores.outbox)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
@@ -116,7 +119,7 @@ class Services:
             recognition,
             bus,
             analyses,
-            Residents(recognition, stores.resident_log, stores.negatives),
+            Residents(recognition, stores.resident_log, (stores.negatives, stores.positives)),
             _url_policy(settings),
             dht_requests,
             cameras,

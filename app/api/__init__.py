@@ -23,6 +23,7 @@ from app.api import (
     feedback,
     headers,
     ops,
+    progress,
     residents,
 )
 from app.api.pool import AnalysisPool
@@ -59,7 +60,17 @@ def create_app(
     errors.register(app)
     audit.register(app)
     headers.register(app)
-    for module in (check_directory, camera, ops, residents, faces, cameras, events, feedback):
+    for module in (
+        check_directory,
+        camera,
+        ops,
+        residents,
+        faces,
+        cameras,
+        events,
+        feedback,
+        progress,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(ui)  # the web UI (app/ui), at / and /ui/
     return app

@@ -1,6 +1,9 @@
-""" "That was not me" (app/residents/negatives.py): POST /events/<id>/wrong marks a camera
-recognition wrong; GET /residents/<name>/negatives lists that resident's negatives and
-DELETE /residents/<name>/negatives/<id> removes one. Default gallery only (the cameras' gallery).
+"""Feedback on camera events, default gallery only (the cameras' gallery). "That was not me"
+(app/residents/negatives.py): POST /events/<id>/wrong marks a recognition wrong;
+GET /residents/<name>/negatives lists that resident's negatives and
+DELETE /residents/<name>/negatives/<id> removes one. "This is X" (app/residents/positives.py):
+POST /events/<id>/is/<name> adds the event's face as a positive of X if it passes the quality
+rules; GET and DELETE /residents/<name>/positives[/<id>] likewise.
 Answers carry ids, names and times: never embeddings."""
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from app.api.audit import audited
 from app.api.runtime import runtime
 from app.api.spec import Reply, operation
 from app.residents.negatives import Feedback
+from app.residents.positives import Positives
 from app.store.audit import AuditTrail
-from app.store.negatives import Negative as StoredNegative
+from app.store.face_labels import LabelledFace
 
 bp = Blueprint("feedback", __name__)
 COMMON = (400, 500, 503)
@@ -54,10 +58,40 @@ class NegativePath(TypedDict):
     negative_id: Annotated[Id, Field(description="The negative's id")]
 
 
+class Positive(Negative):
+    """A face confirmed as the resident: a negative's fields."""
+
+
+class PositiveList(TypedDict):
+    name: str
+    positives: list[Positive]
+
+
+class ConfirmPath(TypedDict):
+    event_id: Annotated[Id, Field(description="A `recognized` or `unknown` event's id")]
+    name: ResidentName
+
+
+class PositivePath(TypedDict):
+    name: ResidentName
+    positive_id: Annotated[Id, Field(description="The positive's id")]
+
+
 def feedback() -> Feedback:
     services = runtime().services
     stores = services.stores
     return Feedback(stores.events, stores.negatives, services.settings.residents_dir)
+
+
+def positives() -> Positives:
+    services = runtime().services
+    gallery = services.recognition.gallery(services.settings.residents_dir)
+    return Positives(
+        services.stores.events,
+        services.stores.positives,
+        gallery,
+        services.recognition.quality_gate,
+    )
 
 
 def _resident(name: str) -> str:
@@ -109,5 +143,49 @@ def delete_negative(trail: AuditTrail, name: str, negative_id: int) -> Response:
     return jsonify({"name": name, "deleted": negative_id})
 
 
-def view(n: StoredNegative) -> Negative:
+@bp.post("/events/<int:event_id>/is/<name>")
+@operation(
+    "This is X: the event's face (a recognition or an unknown face) becomes a positive of the "
+    "resident, if it passes the enrollment quality rules (face size, sharpness, not a "
+    "near-duplicate); else 422 positive_rejected says why",
+    {201: Reply(Positive, "The positive stored")},
+    errors=(*COMMON, 404, 409, 422),
+    operation_id="confirm_resident",
+    path=ConfirmPath,
+)
+@audited
+def this_is(trail: AuditTrail, event_id: int, name: str) -> Response:
+    response = jsonify(view(positives().add(event_id, _resident(name))))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/residents/<name>/positives")
+@operation(
+    "Faces confirmed as this resident (ids and times, never embeddings)",
+    {200: Reply(PositiveList, "Positives")},
+    errors=(*COMMON, 404),
+    path=NegativesPath,
+)
+@audited
+def list_positives(trail: AuditTrail, name: str) -> Response:
+    name = _resident(name)
+    return jsonify({"name": name, "positives": [view(p) for p in positives().list(name)]})
+
+
+@bp.delete("/residents/<name>/positives/<int:positive_id>")
+@operation(
+    "Forget one positive",
+    {200: Reply(NegativeDeleted, "Deleted")},
+    errors=(*COMMON, 404),
+    path=PositivePath,
+)
+@audited
+def delete_positive(trail: AuditTrail, name: str, positive_id: int) -> Response:
+    name = _resident(name)
+    positives().delete(name, positive_id)
+    return jsonify({"name": name, "deleted": positive_id})
+
+
+def view(n: LabelledFace) -> Negative:
     return {"id": n.id, "name": n.name, "event_id": n.event_id, "created": n.created}

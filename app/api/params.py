@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Mapping
 
+from app.domain import EVENT_TYPES
 from app.errors import InvalidParameter
 from app.sifis import RequestIds, valid_id
+from app.store.events import EventQuery
 
 MAX_FILE_NAME = 255
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -59,3 +63,37 @@ def flag(raw: str | None, default: bool) -> bool:
     if raw.lower() in _TRUE | _FALSE:
         return raw.lower() in _TRUE
     raise InvalidParameter("a flag must be 1/0, true/false, yes/no or on/off")
+
+
+EVENT_FILTERS = ("camera", "resident", "type", "since")
+_TIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+def event_filter(args: Mapping[str, str], limit: int) -> EventQuery:
+    """The Events page's filters (camera, resident, type, since: a local date and time, as a
+    browser's date-time field sends it) as an EventQuery."""
+    since = args.get("since") or ""
+    return EventQuery(
+        camera=args.get("camera") or None,
+        resident=args.get("resident") or None,
+        type=event_type(args.get("type")),
+        after=local_time(since) if since else None,
+        limit=limit,
+    )
+
+
+def event_type(raw: str | None) -> str | None:
+    """One of EVENT_TYPES, or None for any."""
+    if raw and raw not in EVENT_TYPES:
+        raise InvalidParameter(f"type must be one of {', '.join(EVENT_TYPES)}")
+    return raw or None
+
+
+def local_time(text: str) -> float:
+    """Seconds since the epoch of a local `YYYY-MM-DDTHH:MM[:SS]`."""
+    for layout in _TIME_FORMATS:
+        try:
+            return time.mktime(time.strptime(text, layout))
+        except ValueError:
+            continue
+    raise InvalidParameter("since must be a local date and time, YYYY-MM-DDTHH:MM")

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-
 from app.bus.publisher import Backoff
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer, Stream
@@ -28,7 +26,7 @@ from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.motion import MotionGate
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.tracking import Track
+from app.pipeline.tracking import Observation, Track
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +68,9 @@ class Reporter(Protocol):
         privacy: int,
         resident: str,
         confidence: int,
-        embedding: np.ndarray | None = None,
+        seen: Observation | None = None,
     ) -> None: ...
-    def unknown(self, camera: str, privacy: int) -> None: ...
+    def unknown(self, camera: str, privacy: int, seen: Observation | None = None) -> None: ...
     def unrecognisable(self, camera: str, privacy: int) -> None: ...
     def seen(self, camera: str, resident: str) -> None: ...
 
@@ -184,8 +182,8 @@ class Watcher:
                 reported.add(track.id)
                 named = [o for o in track.embedded if o.match.name == name]
                 confidence = int(statistics.median(o.match.confidence for o in named))
-                embedding = named[-1].embedding  # kept with the event: "that was not me"
-                self._reporter.recognized(self.name, self.privacy, name, confidence, embedding)
+                # its face is kept with the event, for "that was not me" and "this is X"
+                self._reporter.recognized(self.name, self.privacy, name, confidence, named[-1])
             self._reporter.seen(self.name, name)
         elif (
             track.id not in reported
@@ -196,5 +194,6 @@ class Watcher:
             reported.add(track.id)
             if track.unrecognisable():  # too small for its blur: not a stranger, not anyone
                 self._reporter.unrecognisable(self.name, self.privacy)
-            else:
-                self._reporter.unknown(self.name, self.privacy)
+            else:  # the largest view of the stranger is kept, for "this is X"
+                largest = max(track.embedded, key=lambda o: min(o.box.w, o.box.h))
+                self._reporter.unknown(self.name, self.privacy, largest)

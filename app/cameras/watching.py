@@ -9,8 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 from app.bus import Bus
 from app.bus.events import EntityEvent
 from app.cameras.feed import EventFeed
@@ -23,6 +21,7 @@ from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.quality import normalise
+from app.pipeline.tracking import Observation
 from app.recognition import Recognition
 from app.store.announced import Announced
 from app.store.events import FaceEmbedding
@@ -121,24 +120,29 @@ class Watching:
         privacy: int,
         resident: str,
         confidence: int,
-        embedding: np.ndarray | None = None,
+        seen: Observation | None = None,
     ) -> None:
         self.presence.seen(resident, camera)
-        face = None
-        if embedding is not None:
-            profile = self._recognition.analyzer.profile(PrivacyLevel(privacy))
-            face = FaceEmbedding(profile.model_id, embedding)
         event = CameraEvent("recognized", camera, resident, self._clock(), confidence, privacy)
-        self.feed.emit(event, face)
+        self.feed.emit(event, self._face(privacy, seen))
 
-    def unknown(self, camera: str, privacy: int) -> None:
-        self._emit("unknown", camera, None, None, privacy)
+    def unknown(self, camera: str, privacy: int, seen: Observation | None = None) -> None:
+        event = CameraEvent("unknown", camera, None, self._clock(), None, privacy)
+        self.feed.emit(event, self._face(privacy, seen))
 
     def unrecognisable(self, camera: str, privacy: int) -> None:
         self._emit("unrecognisable", camera, None, None, privacy)
 
     def seen(self, camera: str, resident: str) -> None:
         self.presence.seen(resident, camera)
+
+    def _face(self, privacy: int, seen: Observation | None) -> FaceEmbedding | None:
+        """What an event keeps of the face it is about: embedding, chip profile, size, sharpness."""
+        if seen is None or seen.embedding is None:
+            return None
+        profile = self._recognition.analyzer.profile(PrivacyLevel(privacy))
+        face_px = min(seen.box.w, seen.box.h)
+        return FaceEmbedding(profile.model_id, seen.embedding, face_px, seen.sharpness)
 
     def _emit(
         self,

@@ -15,6 +15,7 @@ from app.pipeline.gallery import Enrollment, Gallery, view_id
 from app.pipeline.matching import BLUR_LEVELS, AcceptRule, kernel_for_sigma
 from app.pipeline.prefetch import prefetched
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.sharpness import sharpness
 from app.pipeline.sources import FrameSource
 from app.pipeline.tracking import Observation, Track, Tracker, summarize
 
@@ -171,7 +172,8 @@ class Analyzer:
         by_box = dict(zip(todo, zip(matches, vectors, strict=True), strict=True))
         for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
             match, vector = by_box.get(i, (None, None))
-            track.observations.append(Observation(index, box, match, vector))
+            sharp = sharpness(frame, box) if match is not None else None
+            track.observations.append(Observation(index, box, match, vector, sharp))
             if stream.max_observations:
                 del track.observations[: -stream.max_observations]
             if match is not None:

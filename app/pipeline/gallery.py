@@ -12,8 +12,10 @@ privacy levels are cut differently and must be compared with enrollment chips cu
 Each view of each profile is cached under its own id (`view_id`).
 
 A gallery may also read, on each refresh, the faces marked "not this resident" per profile
-(`Negatives`, app/residents/negatives.py): matching refuses a face closer to one of those than to
-the resident's photos (`GalleryIndex.refuted`).
+(negatives, app/residents/negatives.py): matching refuses a face closer to one of those than to
+the resident's photos (`GalleryIndex.refuted`); and the faces confirmed as a resident (positives,
+app/residents/positives.py), which count as more photos of that resident
+(`GalleryIndex.with_faces`).
 """
 
 from __future__ import annotations
@@ -148,7 +150,8 @@ def view_ids(model_id: str) -> tuple[str, ...]:
 
 
 Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per view id
-Negatives = Callable[[str, str], dict[str, np.ndarray]]  # (gallery, model id) -> name -> (k, d)
+# Labelled faces, by (gallery, model id) -> name -> (k, d): app/store/face_labels.py
+LabelledFaces = Callable[[str, str], dict[str, np.ndarray]]
 
 
 class Gallery:
@@ -160,12 +163,13 @@ class Gallery:
         enroll: Enroll,
         profile_ids: tuple[str, ...],
         cache: EmbeddingCache,
-        negatives: Negatives | None = None,
+        negatives: LabelledFaces | None = None,
+        positives: LabelledFaces | None = None,
     ) -> None:
         self.root = root.resolve()
         self.key = str(self.root)
         self._enroll, self._profile_ids, self._cache = enroll, profile_ids, cache
-        self._negatives = negatives
+        self._negatives, self._positives = negatives, positives
         self._model_ids = tuple(v for p in profile_ids for v in view_ids(p))
         self._lock = threading.Lock()
         empty = GalleryIndex((), np.zeros((0, 0), np.float32))
@@ -195,6 +199,12 @@ class Gallery:
                 embedded += 1
             for profile in self._profile_ids:
                 index = _index(files, [known[v] for v in view_ids(profile)])
+                if self._positives is not None:
+                    enrolled = set(index.names)
+                    positives = self._positives(self.key, profile)
+                    index = index.with_faces(
+                        {n: rows for n, rows in positives.items() if n in enrolled}
+                    )
                 if self._negatives is not None:
                     index = replace(index, negatives=self._negatives(self.key, profile))
                 self._indexes[profile] = index

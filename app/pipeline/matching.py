@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Literal
 
@@ -141,6 +141,18 @@ class AcceptRule:
         log_rate = math.log10(self.stranger_rate / max(1, comparisons))
         return self.curves[mode].at(relative, log_rate)
 
+    def pair_to_gallery(self, relative: float) -> float:
+        """How a distance between two faces blurred alike ("pair" mode) compares with a distance
+        to an enrolled photo ("gallery" mode) at this relative blur: the ratio of the two modes'
+        accept distances for one comparison. Faces blurred alike look alike, so pair distances
+        run smaller; 1 for an uncalibrated model."""
+        if not {"gallery", "pair"} <= self.curves.keys():
+            return 1.0
+        log_rate, relative = math.log10(self.stranger_rate), min(relative, self.max_blur)
+        return self.curves["gallery"].at(relative, log_rate) / self.curves["pair"].at(
+            relative, log_rate
+        )
+
     def judge(
         self, distance: float, name: str | None, relative: float, face_px: float, comparisons: int
     ) -> Match:
@@ -174,6 +186,21 @@ class GalleryIndex:
     def residents(self) -> list[str]:
         return sorted(set(self.names))
 
+    def with_faces(self, faces: dict[str, np.ndarray]) -> GalleryIndex:
+        """This index with more rows per resident (`faces`: name -> (k, d), the positives of
+        app/residents/positives.py). A camera saw them already blurred, so each row stands for
+        itself in the clean and in every blurred view."""
+        if not faces:
+            return self
+        names = tuple(name for name, rows in faces.items() for _ in rows)
+        extra = np.concatenate(list(faces.values())).astype(np.float32)
+        return replace(
+            self,
+            names=self.names + names,
+            vectors=np.concatenate([self.vectors, extra]),
+            blurred={k: np.concatenate([v, extra]) for k, v in self.blurred.items()},
+        )
+
     def fused(self, probe: np.ndarray, relative: float, metric: str) -> np.ndarray:
         """Distance of one probe to every row: the mean of the distances to the clean photo and
         to the photo blurred like the probe (clean only for a sharp face)."""
@@ -201,15 +228,21 @@ class GalleryIndex:
             dist = self.fused(probe, relative, metric)
             best = int(np.argmin(dist))
             name: str | None = self.names[best]
-            if self.refuted(probe, name, float(dist[best]), metric):
+            scale = rule.pair_to_gallery(relative)
+            if self.refuted(probe, name, float(dist[best]), metric, scale):
                 name = None
             out.append(rule.judge(float(dist[best]), name, relative, width, len(self.names)))
         return out
 
-    def refuted(self, probe: np.ndarray, name: str | None, distance: float, metric: str) -> bool:
+    def refuted(
+        self, probe: np.ndarray, name: str | None, distance: float, metric: str, scale: float = 1.0
+    ) -> bool:
         """True when the probe is closer to a face marked "not `name`" than to `name`'s nearest
-        enrolled photo (`distance`): it looks more like that stranger than like the resident."""
+        enrolled photo (`distance`): it looks more like that stranger than like the resident.
+        A negative is a face seen blurred like the probe, so its distance is first scaled by
+        `scale` (`AcceptRule.pair_to_gallery`) to compare like with like: unscaled, blurred
+        residents were refuted by blurred strangers' negatives (bench/feedback.py on LFW)."""
         negatives = self.negatives.get(name or "")
         if negatives is None or not len(negatives):
             return False
-        return float(distances(probe[None], negatives, metric).min()) < distance
+        return float(distances(probe[None], negatives, metric).min()) * scale < distance

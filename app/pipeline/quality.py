@@ -5,10 +5,12 @@ as `Analyzer.enroll` does), the face is at least `min_face_px` wide, sharp enoug
 near-duplicate of an image already enrolled (for anyone) or accepted earlier in the same request.
 Every refusal carries a stable reason code.
 
-Sharpness is the variance of the Laplacian of the face, cut out and scaled to
-`SHARPNESS_SIDE` x `SHARPNESS_SIDE` grey pixels so that the figure does not depend on the photo's
-resolution. Measured on the test faces: sharp photos score 194-1338; the same photos blurred with
-a 15 px Gaussian kernel score 7-92, so the default minimum is 100.
+Sharpness is the variance of the Laplacian of the face scaled to a fixed size
+(app/pipeline/sharpness.py). Measured on the test faces: sharp photos score 194-1338; the same
+photos blurred with a 15 px Gaussian kernel score 7-92, so the default minimum is 100.
+
+The same size and sharpness rules, and the near-duplicate rule, decide whether a face a camera saw
+may become a resident's positive ("this is X", app/residents/positives.py).
 
 A near-duplicate is an image whose embedding lies within `duplicate_ratio` x the model's
 verification threshold (no blur, one photo) of an enrolled one: for Dlib 0.08 x 0.057 = 0.0046 in
@@ -29,15 +31,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.domain import Box
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer
 from app.pipeline.matching import GalleryIndex, distances
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.probe import require_image
+from app.pipeline.sharpness import sharpness
 from app.pipeline.sources import MediaLimits, decode_image
 
-SHARPNESS_SIDE = 128
 JPEG_QUALITY = 92
 
 # Reason codes, in the order the checks run.
@@ -81,14 +82,6 @@ def normalise(frame: np.ndarray, max_side: int) -> bytes:
     if not ok:  # pragma: no cover - OpenCV encodes any 8-bit BGR image
         raise ValueError("JPEG encoding failed")
     return buffer.tobytes()
-
-
-def sharpness(frame: BlurredFrame, box: Box) -> float:
-    """Variance of the Laplacian of the face, scaled to SHARPNESS_SIDE pixels square."""
-    crop = frame.pixels[box.y : box.y + box.h, box.x : box.x + box.w]
-    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    grey = cv2.resize(grey, (SHARPNESS_SIDE, SHARPNESS_SIDE), interpolation=cv2.INTER_AREA)
-    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
 
 
 def prepare(path: Path, limits: MediaLimits, max_side: int) -> tuple[bytes, BlurredFrame]:
@@ -138,20 +131,30 @@ class QualityGate:
         labels: list[str],
         vectors: list[np.ndarray],
     ) -> Accepted | Rejection:
-        a, rules = self.analyzer, self.rules
+        a = self.analyzer
         boxes = a.verified_boxes(frame)
         if not boxes:
             return Rejection(index, NO_FACE, "no face found")
         if len(boxes) > 1:
             return Rejection(index, SEVERAL_FACES, f"{len(boxes)} faces found; one is needed")
         box = boxes[0]
-        if min(box.w, box.h) < rules.min_face_px:
+        refused = self.refusal(index, min(box.w, box.h), sharpness(frame, box))
+        if refused is not None:
+            return refused
+        embedded = a.embed_views(frame, box)
+        probe = embedded[a.embedder.profiles[0].model_id]
+        refused = self.duplicate(index, probe, vectors, labels)
+        return refused or Accepted(index, jpeg, embedded)
+
+    def refusal(self, index: int, face_px: int, sharp: float) -> Rejection | None:
+        """Why a face of this size and sharpness may not be enrolled (None: it may)."""
+        rules = self.rules
+        if face_px < rules.min_face_px:
             return Rejection(
                 index,
                 FACE_TOO_SMALL,
-                f"the face is {min(box.w, box.h)} px wide; at least {rules.min_face_px} px needed",
+                f"the face is {face_px} px wide; at least {rules.min_face_px} px needed",
             )
-        sharp = sharpness(frame, box)
         if sharp < rules.min_sharpness:
             return Rejection(
                 index,
@@ -159,15 +162,21 @@ class QualityGate:
                 f"the face is too blurred (sharpness {sharp:.0f}, at least "
                 f"{rules.min_sharpness:g} needed)",
             )
-        embedded = a.embed_views(frame, box)
-        if vectors:
-            probe = embedded[a.embedder.profiles[0].model_id][None, :]
-            dist = distances(probe, np.stack(vectors), a.embedder.metric)[0]
-            nearest = int(np.argmin(dist))
-            if dist[nearest] < self.duplicate_distance:
-                return Rejection(
-                    index,
-                    DUPLICATE,
-                    f"a near-duplicate of {labels[nearest]} (distance {dist[nearest]:.3f})",
-                )
-        return Accepted(index, jpeg, embedded)
+        return None
+
+    def duplicate(
+        self, index: int, probe: np.ndarray, vectors: list[np.ndarray], labels: list[str]
+    ) -> Rejection | None:
+        """A DUPLICATE rejection when `probe` is a near-duplicate of one of `vectors` (whose
+        descriptions are `labels`)."""
+        if not vectors:
+            return None
+        dist = distances(probe[None, :], np.stack(vectors), self.analyzer.embedder.metric)[0]
+        nearest = int(np.argmin(dist))
+        if dist[nearest] >= self.duplicate_distance:
+            return None
+        return Rejection(
+            index,
+            DUPLICATE,
+            f"a near-duplicate of {labels[nearest]} (distance {dist[nearest]:.3f})",
+        )

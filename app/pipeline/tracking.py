@@ -33,6 +33,7 @@ class Observation:
     box: Box
     match: Match | None  # None: not embedded in this frame (identity carried by the track)
     embedding: np.ndarray | None = None  # the face's embedding when embedded in this frame
+    sharpness: float | None = None  # the face's sharpness (app/pipeline/sharpness.py), likewise
 
 
 @dataclass

@@ -24,7 +24,7 @@ from app.pipeline.sources import decode_image_bytes
 from app.recognition import Recognition
 from app.residents.changes import ChangeSet, ResidentLog
 from app.residents.directory import Resident, ResidentDirectory, image_id, new_name
-from app.store.negatives import NegativeStore
+from app.store.face_labels import FaceLabels
 
 
 class EnrollmentRejected(AppError):
@@ -78,16 +78,16 @@ class Residents:
     """Residents management of any resident directory; one lock (per process) for every change."""
 
     def __init__(
-        self, recognition: Recognition, log: ResidentLog, negatives: NegativeStore | None = None
+        self, recognition: Recognition, log: ResidentLog, labels: tuple[FaceLabels, ...] = ()
     ) -> None:
-        self._recognition, self._log, self._negatives = recognition, log, negatives
+        self._recognition, self._log, self._labels = recognition, log, labels
         self._lock = threading.Lock()
 
     def of(self, directory: Path) -> ResidentManager:
         if not directory.is_dir():
             raise GalleryNotFound(f"resident directory {directory.name!r} does not exist")
         manager = ResidentManager(directory, self._recognition, self._log, self._lock)
-        manager.negatives = self._negatives
+        manager.labels = self._labels
         return manager
 
 
@@ -98,7 +98,8 @@ class ResidentManager:
         self._recognition, self._log, self._lock = recognition, log, lock
         self.directory = ResidentDirectory(directory)
         self._key = str(self.directory.root)  # the gallery's key in the cache and the log
-        self.negatives: NegativeStore | None = None  # "that was not me" faces, kept in step
+        # faces labelled by feedback ("not X", "this is X"): renamed and erased with the resident
+        self.labels: tuple[FaceLabels, ...] = ()
 
     def list(self) -> list[ResidentView]:
         residents, changes = self._reconcile()
@@ -153,8 +154,8 @@ class ResidentManager:
             resident = self.directory.get(name)
             if new is not None and new != resident.name:
                 self.directory.rename(resident.name, new)
-                if self.negatives is not None:
-                    self.negatives.rename(self._key, resident.name, new)
+                for labels in self.labels:
+                    labels.rename(self._key, resident.name, new)
                 name = new
             if metadata is not None:
                 self.directory.set_metadata(name, metadata)
@@ -164,8 +165,8 @@ class ResidentManager:
         with self._changing():
             resident = self.directory.get(name)
             removal = self.directory.delete(resident.name)
-            if self.negatives is not None:
-                self.negatives.erase(self._key, resident.name)
+            for labels in self.labels:
+                labels.erase(self._key, resident.name)
             self._reconcile()
             embeddings = self._recognition.gallery(self.directory.root).report.removed
         return DeletionReport(resident.name, removal.images, removal.metadata, embeddings)

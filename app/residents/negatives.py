@@ -13,15 +13,15 @@ from pathlib import Path
 
 from app.errors import EventNotFound, NegativeNotFound, NotARecognition
 from app.store.events import EventStore
-from app.store.negatives import Negative, NegativeStore
+from app.store.face_labels import FaceLabels, LabelledFace
 
 
 class Feedback:
-    def __init__(self, events: EventStore, negatives: NegativeStore, gallery: Path) -> None:
+    def __init__(self, events: EventStore, negatives: FaceLabels, gallery: Path) -> None:
         self._events, self._negatives = events, negatives
         self._gallery = str(gallery.resolve())  # the gallery's key, as Gallery.key
 
-    def wrong(self, event_id: int) -> Negative:
+    def wrong(self, event_id: int) -> LabelledFace:
         """Mark a recognition wrong: its embedding becomes a negative of the resident named."""
         found = self._events.face(event_id)
         if found is None:
@@ -31,7 +31,7 @@ class Feedback:
             raise NotARecognition("only a recognition that kept its face can be marked wrong")
         return self._negatives.add(self._gallery, event.resident, face, event.id)
 
-    def list(self, name: str) -> list[Negative]:
+    def list(self, name: str) -> list[LabelledFace]:
         return self._negatives.list(self._gallery, name)
 
     def delete(self, name: str, negative_id: int) -> None:

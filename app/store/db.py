@@ -108,7 +108,7 @@ MIGRATIONS: tuple[str, ...] = (
     # A recognition's embedding, kept with its event for "that was not me" (never pixels).
     "ALTER TABLE events ADD COLUMN model_id TEXT",
     "ALTER TABLE events ADD COLUMN embedding BLOB",
-    # Faces marked "not this resident" (app/store/negatives.py).
+    # Faces marked "not this resident" (app/store/face_labels.py).
     """
     CREATE TABLE negatives (
         id       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -121,6 +121,22 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX negatives_name ON negatives (gallery, name)",
+    # Faces confirmed as a resident ("this is X", app/store/face_labels.py), and the quality of
+    # the face an event kept (app/residents/positives.py checks it before adding a positive).
+    """
+    CREATE TABLE positives (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        gallery  TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        vector   BLOB NOT NULL,
+        event_id INTEGER,
+        created  REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX positives_name ON positives (gallery, name)",
+    "ALTER TABLE events ADD COLUMN face_px INTEGER",
+    "ALTER TABLE events ADD COLUMN sharpness REAL",
 )
 
 

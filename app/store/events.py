@@ -1,10 +1,12 @@
 """Camera events (docs/cameras.md), kept for EVENT_RETENTION_DAYS.
 
 Rows hold the event type, a camera name, a resident name, a time, a confidence and the privacy
-parameter: never frames, crops or URLs. A recognition also keeps its face's embedding (and the chip
-profile it was made with), so that it can be marked wrong later (app/residents/negatives.py); it
-goes with the event when retention deletes it. Ids increase (AUTOINCREMENT), so a client's
-`cursor` is the id of the last event it got and `since=cursor` returns exactly the newer ones.
+parameter: never frames, crops or URLs. A recognition or an unknown face also keeps its face's
+embedding (with the chip profile it was made with, the face's size and sharpness), so that it can
+be marked wrong (app/residents/negatives.py) or confirmed as a resident
+(app/residents/positives.py) later; it goes with the event when retention deletes it. Ids increase
+(AUTOINCREMENT), so a client's `cursor` is the id of the last event it got and `since=cursor`
+returns exactly the newer ones.
 """
 
 from __future__ import annotations
@@ -29,6 +31,26 @@ class EventQuery:
     resident: str | None = None
     type: str | None = None
     limit: int = MAX_PAGE
+    after: float | None = None  # only events at or after this time (seconds since the epoch)
+    with_face: bool = False  # only events that kept a face's embedding
+
+    def where(self) -> tuple[str, list]:
+        """The SQL condition selecting these events, and its arguments."""
+        where, args = ["id > ?"], [self.since]
+        for column, value in (
+            ("camera", self.camera),
+            ("resident", self.resident),
+            ("type", self.type),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if self.after is not None:
+            where.append("time >= ?")
+            args.append(self.after)
+        if self.with_face:
+            where.append("embedding IS NOT NULL")
+        return " AND ".join(where), args
 
 
 @dataclass(frozen=True)
@@ -39,10 +61,14 @@ class EventPage:
 
 @dataclass(frozen=True)
 class FaceEmbedding:
-    """One face's embedding and the chip profile (`model_id`) it was made with."""
+    """One face's embedding and the chip profile (`model_id`) it was made with; for a face seen
+    by a camera also its size and sharpness (app/pipeline/quality.py), to judge whether it may
+    become a resident's positive."""
 
     model_id: str
     vector: np.ndarray
+    face_px: int | None = None  # the face box's shorter side, in pixels
+    sharpness: float | None = None
 
     def blob(self) -> bytes:
         return np.asarray(self.vector, dtype=np.float32).tobytes()
@@ -56,12 +82,12 @@ class EventStore:
         self._retention = Retention(db, "events", retention_days, clock)
 
     def add(self, event: CameraEvent, face: FaceEmbedding | None = None) -> CameraEvent:
-        """Store an event (with its face's embedding, for a recognition); returns it with its id.
+        """Store an event (with its face's embedding, if it kept one); returns it with its id.
         Expired events go at most once per hour."""
         with self._db.connect() as conn:
             cursor = conn.execute(
                 "INSERT INTO events (time, type, camera, resident, confidence, privacy_parameter,"
-                " model_id, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " model_id, embedding, face_px, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     event.time,
                     event.type,
@@ -71,20 +97,22 @@ class EventStore:
                     event.privacy_parameter,
                     face.model_id if face else None,
                     face.blob() if face else None,
+                    face.face_px if face else None,
+                    face.sharpness if face else None,
                 ),
             )
             stored = replace(event, id=int(cursor.lastrowid or 0))
         self._retention.purge_if_due()
         return stored
 
-    def recent(self, limit: int, type_: str | None = None) -> list[CameraEvent]:
-        """The newest events (of one type), newest first."""
-        where, args = ("WHERE type = ?", (type_,)) if type_ else ("", ())
+    def recent(self, q: EventQuery) -> list[CameraEvent]:
+        """The newest `q.limit` events that match `q`, newest first."""
+        where, args = q.where()
         with self._db.connect() as conn:
             rows = conn.execute(
                 "SELECT id, type, camera, resident, time, confidence, privacy_parameter"
-                f" FROM events {where} ORDER BY id DESC LIMIT ?",
-                (*args, min(limit, MAX_PAGE)),
+                f" FROM events WHERE {where} ORDER BY id DESC LIMIT ?",
+                (*args, min(q.limit, MAX_PAGE)),
             ).fetchall()
         return [_event(row) for row in rows]
 
@@ -93,14 +121,15 @@ class EventStore:
         with self._db.connect() as conn:
             row = conn.execute(
                 "SELECT id, type, camera, resident, time, confidence, privacy_parameter, model_id,"
-                " embedding FROM events WHERE id = ?",
+                " embedding, face_px, sharpness FROM events WHERE id = ?",
                 (event_id,),
             ).fetchone()
         if row is None:
             return None
-        *columns, model_id, blob = row
+        *columns, model_id, blob, face_px, sharp = row
         event = _event(tuple(columns))
-        face = FaceEmbedding(model_id, np.frombuffer(blob, np.float32).copy()) if blob else None
+        vector = np.frombuffer(blob, np.float32).copy() if blob else None
+        face = FaceEmbedding(model_id, vector, face_px, sharp) if vector is not None else None
         return event, face
 
     def purge(self) -> int:
@@ -108,15 +137,11 @@ class EventStore:
         return self._retention.purge()
 
     def query(self, q: EventQuery) -> EventPage:
-        where, args = ["id > ?"], [q.since]
-        for column, value in (("camera", q.camera), ("resident", q.resident), ("type", q.type)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
+        where, args = q.where()
         with self._db.connect() as conn:
             rows = conn.execute(
                 "SELECT id, type, camera, resident, time, confidence, privacy_parameter"
-                f" FROM events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+                f" FROM events WHERE {where} ORDER BY id LIMIT ?",
                 (*args, min(q.limit, MAX_PAGE)),
             ).fetchall()
         events = tuple(_event(row) for row in rows)

@@ -13,9 +13,15 @@ PURGE_INTERVAL_S = 3600.0
 
 class Retention:
     def __init__(
-        self, db: Database, table: str, days: int, clock: Callable[[], float] = time.time
+        self,
+        db: Database,
+        table: str,
+        days: int,
+        clock: Callable[[], float] = time.time,
+        column: str = "time",
     ) -> None:
         self._db, self._table, self._retention_s, self._clock = db, table, days * 86400.0, clock
+        self._column = column  # the row's time, seconds since the epoch
         self._lock = threading.Lock()
         self._next_purge = 0.0
 
@@ -30,7 +36,8 @@ class Retention:
             self.purge()
 
     def purge(self) -> int:
-        """Delete rows whose `time` is older than the retention period; returns how many."""
+        """Delete rows whose time is older than the retention period; returns how many."""
         cutoff = self._clock() - self._retention_s
         with self._db.connect() as conn:
-            return conn.execute(f"DELETE FROM {self._table} WHERE time < ?", (cutoff,)).rowcount
+            sql = f"DELETE FROM {self._table} WHERE {self._column} < ?"
+            return conn.execute(sql, (cutoff,)).rowcount

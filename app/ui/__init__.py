@@ -1,6 +1,8 @@
-"""The web UI: server-rendered pages (Jinja) at /ui/ with one plain script (static/ui.js) that
-calls the JSON routes with the page's CSRF token. No build step, nothing fetched from elsewhere;
-pages show names, numbers and times; the only pictures are those of app/ui/pictures.py (docs/ui.md).
+"""The web UI: server-rendered pages (Jinja) at /ui/ with one plain script (static/ui.js, plus
+one for each page that needs more: residents.js, cameras.js, events.js, review.js, analyse.js)
+that calls the JSON routes with the page's CSRF token. No build step, nothing fetched from
+elsewhere; pages show names, numbers and times; the only pictures are those of
+app/ui/pictures.py (docs/ui.md).
 
 With API_KEY set, /ui/login exchanges the key for a session cookie (app/api/sessions.py)."""
 
@@ -21,9 +23,12 @@ from flask import (
 
 from app.api import cameras as camera_routes
 from app.api.auth import expected_key, key_matches, session, sessions
+from app.api.params import EVENT_FILTERS, event_filter
 from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
+from app.domain import EVENT_TYPES
 from app.sifis import event_fields
+from app.store.events import EventQuery
 from app.ui import pictures
 
 bp = Blueprint(
@@ -127,14 +132,33 @@ def cameras() -> str:
 
 @bp.get("/ui/events")
 def events() -> str:
-    recent = runtime().services.stores.events.recent(RECENT)
-    return _page("events.html", events=[event_fields(e) for e in recent])
+    services = runtime().services
+    store, query = services.stores.events, event_filter(request.args, RECENT)
+    newest = store.recent(EventQuery(limit=1))
+    return _page(
+        "events.html",
+        events=[event_fields(e) for e in store.recent(query)],
+        query=query,
+        chosen={f: request.args.get(f, "") for f in EVENT_FILTERS},
+        newest=newest[0].id if newest else 0,
+        cameras=sorted(c.name for c in services.cameras.all()),
+        residents=[r.name for r in services.residents.of(services.settings.residents_dir).list()],
+        types=EVENT_TYPES,
+    )
 
 
 @bp.get("/ui/review")
 def review() -> str:
-    recent = runtime().services.stores.events.recent(RECENT, "recognized")
-    return _page("review.html", events=[event_fields(e) for e in recent])
+    services = runtime().services
+    recent = services.stores.events.recent(EventQuery(limit=RECENT, with_face=True))
+    people = [r.name for r in services.residents.of(services.settings.residents_dir).list()]
+    positives, key = services.stores.positives, str(services.settings.residents_dir.resolve())
+    return _page(
+        "review.html",
+        events=[event_fields(e) for e in recent],
+        residents=people,
+        positives=[(name, positives.list(key, name)) for name in people],
+    )
 
 
 def _page(template: str, **context: Any) -> str:

@@ -101,7 +101,8 @@ def test_a_recognition_marked_wrong_is_not_named_again(page, ui_server):
     expect(page.locator("#analyse-residents")).to_contain_text("Alice")
     shot(page, "analyse-named")
 
-    review = page.locator("#review tr[data-event]").filter(has_text="Alice")
+    not_alice = page.get_by_role("button", name="Not Alice")
+    review = page.locator("#review tr[data-event]").filter(has=not_alice)
     page.goto(f"{url}/ui/review")
     for _ in range(WAIT_MS // 1000):  # the hall camera's watcher reports Alice
         if review.count():

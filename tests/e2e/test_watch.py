@@ -206,3 +206,31 @@ def test_events_query_is_validated(watching):
     for query in ({"type": "party"}, {"since": "-1"}, {"limit": "0"}):
         response = requests.get(f"{watching.url}/events", params=query, timeout=10)
         assert response.status_code == 400, query
+
+
+def test_a_closed_event_stream_frees_its_slot_within_seconds(watching):
+    """EVENT_STREAM_CLIENTS (4) streams opened and closed: the next one is admitted within a
+    few seconds, long before the 15 s keepalive would have found the closed connections."""
+
+    def open_stream() -> requests.Response:
+        return requests.get(f"{watching.url}/events/stream", stream=True, timeout=10)
+
+    streams = [open_stream() for _ in range(4)]
+    assert all(s.status_code == 200 for s in streams)
+    refused = open_stream()
+    assert refused.status_code == 503
+    refused.close()
+    for s in streams:
+        s.close()
+    admitted: list[requests.Response] = []
+
+    def slot_free() -> bool:
+        response = open_stream()
+        if response.status_code == 200:
+            admitted.append(response)
+            return True
+        response.close()
+        return False
+
+    until(slot_free, "a stream admitted after the others closed", 5)
+    admitted[0].close()

@@ -9,12 +9,13 @@ import time
 import numpy as np
 import pytest
 
+from app.api.params import event_filter
 from app.domain import CameraEvent
-from app.errors import EventNotFound, NegativeNotFound, NotARecognition
+from app.errors import EventNotFound, InvalidParameter, NegativeNotFound, NotARecognition
 from app.residents.negatives import Feedback
 from app.store.db import Database
-from app.store.events import EventStore, FaceEmbedding
-from app.store.negatives import NegativeStore
+from app.store.events import EventQuery, EventStore, FaceEmbedding
+from app.store.face_labels import FaceLabels
 
 NOW = time.time()  # events older than the retention period would be purged at once
 
@@ -22,7 +23,7 @@ NOW = time.time()  # events older than the retention period would be purged at o
 @pytest.fixture
 def stores(tmp_path):
     db = Database(tmp_path / "state.sqlite3")
-    return EventStore(db, 30), NegativeStore(db)
+    return EventStore(db, 30), FaceLabels(db, "negatives")
 
 
 def test_a_recognition_marked_wrong_becomes_a_negative_of_the_named_resident(stores, tmp_path):
@@ -72,5 +73,53 @@ def test_recent_events_are_newest_first_and_filtered_by_type(stores):
     events, _ = stores
     for kind in ("recognized", "unknown", "recognized"):
         events.add(CameraEvent(kind, "porch", "Alice" if kind == "recognized" else None, NOW))
-    assert [e.id for e in events.recent(10)] == [3, 2, 1]
-    assert [e.id for e in events.recent(10, "recognized")] == [3, 1]
+    assert [e.id for e in events.recent(EventQuery(limit=10))] == [3, 2, 1]
+    assert [e.id for e in events.recent(EventQuery(type="recognized", limit=10))] == [3, 1]
+
+
+def test_positives_expire_after_their_retention_and_go_with_their_resident(tmp_path):
+    clock = [NOW]
+    db = Database(tmp_path / "state.sqlite3")
+    positives = FaceLabels(db, "positives", 2, clock=lambda: clock[0])
+    negatives = FaceLabels(db, "negatives")
+    face = FaceEmbedding("m", np.ones(3, np.float32))
+    old = positives.add("g", "Ann", face, 1)
+    clock[0] += 86400
+    young = positives.add("g", "Ann", face, 2)
+    negatives.add("g", "Ann", face, 1)
+    clock[0] += 1.5 * 86400  # the first is 2.5 days old, the second 1.5
+    assert positives.purge() == 1
+    assert [p.id for p in positives.list("g", "Ann")] == [young.id] != [old.id]
+    assert list(positives.vectors("g", "m")) == ["Ann"]
+    assert negatives.purge() == 0  # negatives have no retention period
+    positives.rename("g", "Ann", "Anna")
+    assert positives.erase("g", "Anna") == 1 and negatives.list("g", "Ann") != []
+
+
+def test_events_are_filtered_by_camera_resident_type_time_and_kept_face(stores):
+    events, _ = stores
+    face = FaceEmbedding("m", np.ones(3, np.float32))
+    events.add(CameraEvent("recognized", "porch", "Alice", NOW - 7200, 80, 0), face)
+    events.add(CameraEvent("unknown", "hall", None, NOW - 60, None, 0), face)
+    events.add(CameraEvent("left", "hall", "Alice", NOW, None, None))
+
+    def ids(**query) -> list[int]:
+        return [e.id for e in events.recent(EventQuery(**query))]
+
+    assert ids(camera="hall") == [3, 2]
+    assert ids(resident="Alice", camera="hall") == [3]
+    assert ids(after=NOW - 3600) == [3, 2]
+    assert ids(with_face=True) == [2, 1]
+    assert ids(type="unknown", after=NOW - 3600, with_face=True) == [2]
+    (kept, kept_face) = events.face(2)
+    assert kept.type == "unknown" and kept_face is not None
+
+
+def test_the_events_page_filters_are_read_from_its_query_string():
+    since = time.strftime("%Y-%m-%dT%H:%M", time.localtime(NOW))
+    query = event_filter({"camera": "hall", "type": "unknown", "since": since, "resident": ""}, 50)
+    assert (query.camera, query.resident, query.type, query.limit) == ("hall", None, "unknown", 50)
+    assert NOW - 60 < query.after <= NOW
+    for bad in ({"type": "party"}, {"since": "yesterday"}):
+        with pytest.raises(InvalidParameter):
+            event_filter(bad, 50)

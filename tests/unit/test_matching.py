@@ -178,3 +178,29 @@ def test_a_negative_of_another_resident_does_not_refuse():
     index = replace(_index(), negatives={"Ben": np.array([[0.93, 0.05]])})
     m = index.match(np.array([[0.93, 0.05]]), [100], 0, "euclidean", RULE)
     assert m[0].name == "Ann"
+
+
+def test_negatives_are_compared_like_with_like():
+    rule = AcceptRule.load("Dlib")
+    sharp, blurred = rule.pair_to_gallery(0.0), rule.pair_to_gallery(relative_blur(25, 110))
+    assert 0.95 < sharp < 1.05 and blurred > 1.2  # faces blurred alike look alike
+    assert AcceptRule({}, 0.0, math.inf, 0.0, 0.4).pair_to_gallery(0.03) == 1.0  # uncalibrated
+    index = GalleryIndex(
+        ("Ann",), np.array([[1.0, 0.0]], np.float32), negatives={"Ann": np.array([[0.0, 1.0]])}
+    )
+    probe = np.array([0.6, 0.8])  # 0.4 from Ann's photo, 0.2 from the face marked "not Ann"
+    assert index.refuted(probe, "Ann", 0.4, "cosine")
+    assert not index.refuted(probe, "Ann", 0.4, "cosine", scale=2.5)
+    assert not index.refuted(probe, "Bob", 0.4, "cosine")  # no negatives of Bob
+
+
+def test_positives_are_more_rows_of_their_resident_in_every_view():
+    clean = np.array([[1.0, 0.0]], np.float32)
+    index = GalleryIndex(("Ann",), clean, {0.01: clean * 0.9})
+    seen = np.array([[0.0, 1.0]], np.float32)  # a face confirmed as Bob's
+    grown = index.with_faces({"Bob": seen})
+    assert grown.names == ("Ann", "Bob") and index.with_faces({}) is index
+    assert np.array_equal(grown.vectors[1], seen[0])
+    assert np.array_equal(grown.blurred[0.01][1], seen[0])  # seen blurred already: as it is
+    (match,) = grown.match(seen, [200.0], 0, "cosine", AcceptRule({}, 0.0, math.inf, 0.0, 0.1))
+    assert match.name == "Bob"

@@ -72,63 +72,6 @@ function confirmThen(question, method, url, onDone) {
   });
 }
 
-// Analyse: upload with progress, then the result.
-function analyseForm(form) {
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const file = form.elements.file.files[0];
-    const privacy = form.elements.privacy.value;
-    const bar = document.getElementById("analyse-progress");
-    const state = document.getElementById("analyse-state");
-    const out = document.getElementById("analyse-result");
-    const label = (file.name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "") || "upload")
-      .slice(0, 100);
-    const id = `ui-${Date.now()}`;
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", `/check_directory/${encodeURIComponent(label)}/${privacy}/web-ui/UI/${id}`);
-    xhr.setRequestHeader("X-CSRF-Token", csrf);
-    xhr.responseType = "json";
-    bar.hidden = false;
-    bar.value = 0;
-    out.replaceChildren();
-    state.textContent = "Uploading…";
-    xhr.upload.addEventListener("progress", (e) => {
-      if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
-    });
-    xhr.upload.addEventListener("load", () => {
-      bar.removeAttribute("value"); // indeterminate while the service analyses
-      state.textContent = "Analysing…";
-    });
-    xhr.addEventListener("load", () => {
-      bar.hidden = true;
-      const data = xhr.response;
-      if (xhr.status !== 200) {
-        state.textContent = message(data, `Analysis failed (${xhr.status}).`);
-        return;
-      }
-      state.textContent = "Done.";
-      showResult(out, data.RequestPostTopicUUID.value);
-    });
-    xhr.addEventListener("error", () => { state.textContent = "The service did not answer."; });
-    const body = new FormData();
-    body.append("file", file);
-    xhr.send(body);
-  });
-}
-
-function showResult(out, value) {
-  const list = el("ul", undefined, { id: "analyse-residents" });
-  value.residents.forEach((r) => list.append(el("li",
-    `${r.name}: seen ${r.first_seen_s.toFixed(1)}–${r.last_seen_s.toFixed(1)} s, ` +
-    `confidence ${r.confidence}`)));
-  if (!value.residents.length) list.append(el("li", "No resident named."));
-  const counts = el("p",
-    `Unknown faces: ${value.unknown_faces} · unrecognisable faces (too small for the blur): ` +
-    `${value.unrecognisable_faces} · frames analysed: ${value.analysed_frames}`,
-    { id: "analyse-counts" });
-  out.replaceChildren(el("h2", "Result"), list, counts);
-}
-
 function cameraForm(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -140,20 +83,6 @@ function cameraForm(form) {
     if (reply.ok) window.location.reload();
     else document.getElementById("camera-state").textContent = message(reply.data, "Failed.");
   });
-}
-
-// Events: new ones appear at the top as they happen (Server-Sent Events).
-function liveEvents(table) {
-  const source = new EventSource(`/events/stream?since=${table.dataset.live}`);
-  const body = table.tBodies[0];
-  const add = (e) => {
-    const ev = JSON.parse(e.data);
-    const row = el("tr");
-    [when(ev.time), ev.type, ev.camera || "", ev.resident || "",
-      ev.confidence === null ? "" : String(ev.confidence)].forEach((t) => row.append(el("td", t)));
-    body.prepend(row);
-  };
-  EVENT_TYPES.forEach((t) => source.addEventListener(t, add));
 }
 
 document.addEventListener("click", (event) => {
@@ -185,10 +114,8 @@ document.addEventListener("click", (event) => {
   }
 });
 
-const forms = { enroll: enrollForm, analyse: analyseForm, "add-camera": cameraForm };
+const forms = { enroll: enrollForm, "add-camera": cameraForm };
 for (const [id, setup] of Object.entries(forms)) {
   const form = document.getElementById(id);
   if (form) setup(form);
 }
-const live = document.getElementById("events");
-if (live) liveEvents(live);

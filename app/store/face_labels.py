@@ -1,0 +1,114 @@
+"""Faces labelled by feedback on camera events, as embeddings only (never pixels), per gallery,
+resident and chip profile (`model_id`): "not this resident" (table `negatives`,
+app/residents/negatives.py) and "this is this resident" (table `positives`,
+app/residents/positives.py). Renamed and erased with their resident; positives also expire after
+their retention period."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.store.db import Database
+from app.store.events import FaceEmbedding
+from app.store.retention import Retention
+
+TABLES = ("negatives", "positives")
+
+
+@dataclass(frozen=True)
+class LabelledFace:
+    id: int
+    name: str
+    event_id: int | None  # the camera event it was taken from
+    created: float  # seconds since the epoch
+
+
+class FaceLabels:
+    """One table of TABLES; with `retention_days`, rows older than that are deleted."""
+
+    def __init__(
+        self,
+        db: Database,
+        table: str,
+        retention_days: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        self._db, self._table, self._clock = db, table, clock
+        self._retention = (
+            Retention(db, table, retention_days, clock, column="created")
+            if retention_days is not None
+            else None
+        )
+
+    def add(
+        self, gallery: str, name: str, face: FaceEmbedding, event_id: int | None
+    ) -> LabelledFace:
+        created = self._clock()
+        with self._db.connect() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO {self._table} (gallery, name, model_id, vector, event_id, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (gallery, name, face.model_id, face.blob(), event_id, created),
+            )
+        return LabelledFace(int(cursor.lastrowid or 0), name, event_id, created)
+
+    def list(self, gallery: str, name: str) -> list[LabelledFace]:
+        self.purge_if_due()
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT id, name, event_id, created FROM {self._table}"
+                " WHERE gallery = ? AND name = ? ORDER BY id",
+                (gallery, name),
+            ).fetchall()
+        return [LabelledFace(*row) for row in rows]
+
+    def delete(self, gallery: str, name: str, face_id: int) -> bool:
+        with self._db.connect() as conn:
+            cursor = conn.execute(
+                f"DELETE FROM {self._table} WHERE gallery = ? AND name = ? AND id = ?",
+                (gallery, name, face_id),
+            )
+        return cursor.rowcount > 0
+
+    def erase(self, gallery: str, name: str) -> int:
+        """Delete every face of a resident (the resident is deleted); returns how many."""
+        with self._db.connect() as conn:
+            cursor = conn.execute(
+                f"DELETE FROM {self._table} WHERE gallery = ? AND name = ?", (gallery, name)
+            )
+        return cursor.rowcount
+
+    def rename(self, gallery: str, old: str, new: str) -> None:
+        with self._db.connect() as conn:
+            conn.execute(
+                f"UPDATE {self._table} SET name = ? WHERE gallery = ? AND name = ?",
+                (new, gallery, old),
+            )
+
+    def vectors(self, gallery: str, model_id: str) -> dict[str, np.ndarray]:
+        """Every face of a gallery's profile, by resident: (k, d) float32 rows."""
+        self.purge_if_due()
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT name, vector FROM {self._table} WHERE gallery = ? AND model_id = ?"
+                " ORDER BY id",
+                (gallery, model_id),
+            ).fetchall()
+        out: dict[str, list[np.ndarray]] = {}
+        for name, blob in rows:
+            out.setdefault(name, []).append(np.frombuffer(blob, dtype=np.float32))
+        return {name: np.stack(rows) for name, rows in out.items()}
+
+    def purge_if_due(self) -> None:
+        if self._retention is not None:
+            self._retention.purge_if_due()
+
+    def purge(self) -> int:
+        """Delete the faces older than the retention period (none without one)."""
+        return self._retention.purge() if self._retention is not None else 0

@@ -1,0 +1,28 @@
+// Review page: "This is <resident>" for a recognition or an unknown face (POST
+// /events/<id>/is/<name>): the service answers whether the face was added or why not (too small,
+// too blurred, a near-duplicate). Confirmed faces can be forgotten. Uses ui.js's call, message
+// and confirmThen.
+"use strict";
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const { action, name, id } = button.dataset;
+  if (action === "this-is") {
+    const who = document.getElementById(`this-is-${id}`).value;
+    const state = document.getElementById("review-state");
+    button.disabled = true;
+    call("POST", `/events/${id}/is/${encodeURIComponent(who)}`).then((reply) => {
+      if (reply.ok) {
+        button.textContent = "Added";
+        state.textContent = `Added: that face is now one of ${who}'s.`;
+      } else {
+        button.disabled = false;
+        state.textContent = message(reply.data, `Failed (${reply.status}).`);
+      }
+    });
+  } else if (action === "delete-positive") {
+    confirmThen(`Forget this confirmed face of ${name}?`, "DELETE",
+      `/residents/${encodeURIComponent(name)}/positives/${id}`, () => window.location.reload());
+  }
+});
