@@ -11,6 +11,7 @@ from app.analyses import Analyses
 from app.bus import Bus, build_bus
 from app.cameras.feed import EventFeed
 from app.cameras.registry import CameraRegistry
+from app.cameras.sharing import Roster
 from app.cameras.watching import Watching
 from app.config import SAMPLE_DIR, Settings
 from app.dht_requests import DhtRequests
@@ -23,6 +24,7 @@ from app.pipeline.embed import build_embedder
 from app.pipeline.matching import AcceptRule
 from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import MediaLimits
+from app.queue.broker import client
 from app.queue.front import QueueRunner
 from app.recognition import Recognition
 from app.residents.changes import ResidentLog
@@ -120,7 +122,9 @@ class Services:
             _url_policy(settings),
             dht_requests,
             cameras,
-            Watching(settings, cameras, recognition, feed, bus, stores.announced),
+            Watching(
+                settings, cameras, recognition, feed, bus, stores.announced, _roster(settings)
+            ),
         )
 
     def start_bus(self) -> None:
@@ -179,6 +183,11 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
 def _queue(settings: Settings) -> QueueRunner | None:
     """With QUEUE_URL, DHT requests are analysed by queue workers (one at a time, as here)."""
     return QueueRunner(settings.queue_url, slots=1) if settings.queue_url else None
+
+
+def _roster(settings: Settings) -> Roster | None:
+    """With QUEUE_URL, the watched cameras run on the queue workers (docs/scale.md)."""
+    return Roster(client(settings.queue_url)) if settings.queue_url else None
 
 
 def _url_policy(settings: Settings) -> UrlPolicy:
