@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import cv2
+
 from app.analyses import Analyses
 from app.bus import Bus, build_bus
 from app.cameras.feed import EventFeed
@@ -153,6 +155,8 @@ def build_recognition(settings: Settings) -> Recognition:
 
 
 def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition:
+    if settings.analysis_threads:
+        cv2.setNumThreads(settings.analysis_threads)
     weights = models.provision(settings.weights_home.resolve())
     embedder = build_embedder(settings.recognizer)
     analyzer = Analyzer(

@@ -4,7 +4,9 @@
     python -m bench.scale [--videos 4] [--video-seconds 10] [--requests 20] [--runs 3]
 
 - video analyses per minute with 1 and with 2 worker processes: --videos concurrent requests of a
-  --video-seconds 640x360 clip (bench/synth_video.throughput_scene), median of --runs;
+  --video-seconds 640x360 clip (bench/synth_video.throughput_scene), median of --runs, and the
+  cores the workers kept busy meanwhile; once with OpenCV's default threads, once with
+  ANALYSIS_THREADS=1 per worker, side by side in one run;
 - queueing overhead per image request: p50 of sequential requests (bench/http_latency.latency) to
   the queue front with one worker, minus the p50 of the in-process service on the same machine.
 """
@@ -15,9 +17,12 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -42,6 +47,7 @@ def main() -> None:
         video = write_video(
             work / "clip.mp4", throughput_scene(FACES, args.video_seconds, FPS), frames, FPS
         )
+        load_start = os.getloadavg()[0]
         local = start_server(work / "local", MAX_CONTENT_LENGTH=BODY)
         try:
             in_process = latency(local, args.requests)
@@ -51,28 +57,37 @@ def main() -> None:
         front = start_server(
             work / "front", QUEUE_URL=redis_server.url, MAX_CONTENT_LENGTH=BODY, ANALYSIS_QUEUE="8"
         )
-        workers = []
         try:
-            workers.append(start_worker(work / "w1", redis_server.url, front.database_dir))
-            queued = latency(front, args.requests)
-            one = _per_minute(front, video, args.videos, args.runs)
-            workers.append(start_worker(work / "w2", redis_server.url, front.database_dir))
-            two = _per_minute(front, video, args.videos, args.runs)
+            with _workers(work / "lat", redis_server.url, front, 1, {}):
+                queued = latency(front, args.requests)
+            video_rates = {}
+            for threads in ("default", "1"):
+                env = {} if threads == "default" else {"ANALYSIS_THREADS": threads}
+                for n in (1, 2):
+                    with _workers(work / f"t{threads}n{n}", redis_server.url, front, n, env) as ws:
+                        video_rates[f"{n}_worker_threads_{threads}"] = _per_minute(
+                            front, video, args.videos, args.runs, ws
+                        )
         finally:
-            for w in workers:
-                stop_worker(w)
             stop_server(front)
             redis_server.stop()
+    one, two = (video_rates[f"{n}_worker_threads_default"]["per_min"] for n in (1, 2))
+    one_t, two_t = (video_rates[f"{n}_worker_threads_1"]["per_min"] for n in (1, 2))
     figures = {
         "cpus": os.cpu_count(),
+        "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
         "image_p50_ms": {"in_process": in_process["p50_ms"], "queue": queued["p50_ms"]},
         "queue_overhead_p50_ms": round(queued["p50_ms"] - in_process["p50_ms"], 1),
-        "video_analyses_per_min": {"1_worker": one, "2_workers": two},
+        "video": video_rates,
         "speedup_2_vs_1": round(two / one, 2),
+        "speedup_2_vs_1_with_1_thread_each": round(two_t / one_t, 2),
+        "best_2_vs_best_1": round(max(two, two_t) / max(one, one_t), 2),
     }
     print(
         f"{args.video_seconds} s video, {args.videos} concurrent, median of {args.runs}: "
-        f"{one} analyses/min with 1 worker, {two} with 2 ({figures['speedup_2_vs_1']}x)"
+        f"{one} analyses/min with 1 worker, {two} with 2 ({figures['speedup_2_vs_1']}x); "
+        f"ANALYSIS_THREADS=1: {one_t} and {two_t} "
+        f"({figures['speedup_2_vs_1_with_1_thread_each']}x); load average at start {load_start}"
     )
     print(
         f"image p50 over {args.requests} requests: in-process {in_process['p50_ms']} ms, queue "
@@ -81,14 +96,46 @@ def main() -> None:
     print(json.dumps(figures))
 
 
-def _per_minute(front: Server, video: Path, videos: int, runs: int) -> float:
-    rates = []
+@contextmanager
+def _workers(
+    base: Path, url: str, front: Server, n: int, env: dict[str, str]
+) -> Iterator[list[subprocess.Popen]]:
+    started: list[subprocess.Popen] = []
+    try:
+        for i in range(n):
+            started.append(start_worker(base / str(i), url, front.database_dir, **env))
+        yield started
+    finally:
+        for w in started:
+            stop_worker(w)
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _per_minute(
+    front: Server, video: Path, videos: int, runs: int, workers: list[subprocess.Popen]
+) -> dict[str, float]:
+    """Median analyses per minute, and the cores the workers and the front kept busy meanwhile
+    (CPU seconds per second)."""
+    rates, cores, front_cores = [], [], []
     for run in range(runs):
+        cpu, front_cpu = sum(_cpu_s(w.pid) for w in workers), _cpu_s(front.process.pid)
         start = time.perf_counter()
         with ThreadPoolExecutor(videos) as pool:
             list(pool.map(partial(post, front, video), range(run * videos, (run + 1) * videos)))
-        rates.append(videos * 60 / (time.perf_counter() - start))
-    return round(statistics.median(rates), 1)
+        wall = time.perf_counter() - start
+        rates.append(videos * 60 / wall)
+        cores.append((sum(_cpu_s(w.pid) for w in workers) - cpu) / wall)
+        front_cores.append((_cpu_s(front.process.pid) - front_cpu) / wall)
+    return {
+        "per_min": round(statistics.median(rates), 1),
+        "worker_cores_busy": round(statistics.median(cores), 2),
+        "front_cores_busy": round(statistics.median(front_cores), 2),
+    }
 
 
 if __name__ == "__main__":

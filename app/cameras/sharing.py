@@ -40,6 +40,7 @@ ROSTER_TTL_S = 30.0  # a front gone this long: its cameras are no longer watched
 MAX_PENDING = 10_000  # events kept for a front that is not relaying them (oldest dropped)
 SEEN_EVERY_S = 1.0  # presence needs a sighting per second at most, not one per frame
 RELAY_WAIT_S = 1.0
+STATUS_S = 1.0  # how fresh a held camera's status is on the front (GET /cameras/<name>)
 UNHELD = CameraStatus(CONNECTING, last_error="waiting for a queue worker to hold this camera")
 
 
@@ -201,12 +202,16 @@ class Holder:
             self._drop(name)
 
     def _run(self) -> None:
+        beat_at = 0.0
         while not self._stop.is_set():
             try:
-                self._cycle()
+                if time.monotonic() >= beat_at:
+                    beat_at = time.monotonic() + HEARTBEAT_S
+                    self._cycle()
+                self._report_status()
             except redis.RedisError as exc:  # the leases lapse; renewals tell at the next cycle
                 log.warning("camera leases: %s", exc)
-            self._stop.wait(HEARTBEAT_S)
+            self._stop.wait(STATUS_S)
 
     def _cycle(self) -> None:
         raw = self._r.get(key(ROSTER))
@@ -226,6 +231,8 @@ class Holder:
                 self._held[name] = (roster[name], watcher)
                 watcher.start()
                 log.info("camera %s: held by %s", name, self._leases.owner)
+
+    def _report_status(self) -> None:
         for name, (_, watcher) in self._held.items():
             status = json.dumps(asdict(watcher.status))
             self._r.set(key(CAMERA_STATUS, name), status, px=int(LEASE_TTL_S * 1000))

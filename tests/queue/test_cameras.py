@@ -43,6 +43,10 @@ def health_workers(cluster) -> dict[str, int]:
     return {w["name"]: w["cameras"] for w in live}
 
 
+def status(cluster) -> dict:
+    return requests.get(f"{cluster.front.url}/cameras/hall", timeout=10).json()["status"]
+
+
 def recognized(cluster, since: int = 0) -> list[dict]:
     return events(cluster, camera="hall", type="recognized", since=str(since))
 
@@ -64,8 +68,8 @@ def test_a_watched_camera_is_held_by_one_worker_and_taken_over_when_it_dies(clus
         assert event["resident"] == "Alice" and event["camera"] == "hall"
         until(lambda: health_workers(cluster).get(first) == 1, "/health counting the camera", 10)
         assert sorted(health_workers(cluster).values()) == [0, 1]  # exactly one worker holds it
-        status = requests.get(f"{cluster.front.url}/cameras/hall", timeout=10).json()["status"]
-        assert status["state"] == "connected" and status["fps_in"] >= 0
+        until(lambda: status(cluster)["fps_in"] > 0, "the worker's status on the front", 10)
+        assert status(cluster)["state"] == "connected"
 
         time.sleep(QUIET_S)  # Alice stays in view: one track, so one event, from one watcher
         assert recognized(cluster) == [event]
@@ -87,6 +91,7 @@ def test_a_watched_camera_is_held_by_one_worker_and_taken_over_when_it_dies(clus
         assert again["resident"] == "Alice"
         assert holder(r, "hall") == second
         assert health_workers(cluster) == {second: 1}
+        assert status(cluster)["state"] == "connected"
     finally:
         sub.close()
         requests.delete(f"{cluster.front.url}/cameras/hall", timeout=10)
