@@ -2,8 +2,9 @@
 
 The front publishes the watched cameras (`Roster`) and relays the workers' camera events into its
 own Watching, which stores and publishes them as without a queue. Each worker runs a `Holder`:
-every HEARTBEAT_S it renews the leases of the cameras it watches (stopping any lost), and claims
-unheld cameras up to its fair share, so each watched camera is watched by exactly one worker.
+every HEARTBEAT_S it renews the leases of the cameras it watches (stopping any lost), gives up
+those beyond its fair share (a worker joined) and claims unheld cameras up to that share, so each
+watched camera is watched by exactly one worker.
 A worker's events reach Redis only while it holds the camera's lease (Leases.push_if_held).
 
 LEASE_TTL_S = 15: three heartbeats may be missed (a busy worker, a short Redis hiccup) before a
@@ -223,6 +224,8 @@ class Holder:
                 log.warning("camera %s: lease lost; watcher stopped", name)
                 self._drop(name, release=False)
         share = math.ceil(len(roster) / max(1, len(live_workers(self._r))))
+        for name in sorted(self._held)[: max(0, len(self._held) - share)]:
+            self._drop(name)  # a worker has joined: it claims what this one gives up
         for name in sorted(set(roster) - set(self._held)):
             if len(self._held) >= share or self._stop.is_set():
                 break
