@@ -1,7 +1,8 @@
 """Watched cameras with QUEUE_URL: a real redis-server, `serve` and two real workers, a loopback
 MJPEG camera showing Alice. The camera is watched by exactly one worker (its Redis lease); its
 events reach the front's /events and MQTT once; `kill -9` of that worker hands the camera to the
-other within 30 s, and the events go on without duplicates."""
+other within 30 s, and the events go on without duplicates; a worker stopped cleanly releases
+its camera on the way out."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.bus.broker import Subscriber
 from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.mjpeg import MjpegCamera
+from tests.queue.cluster import stop_worker
 
 pytestmark = pytest.mark.queue
 
@@ -92,6 +94,17 @@ def test_a_watched_camera_is_held_by_one_worker_and_taken_over_when_it_dies(clus
         assert holder(r, "hall") == second
         assert health_workers(cluster) == {second: 1}
         assert status(cluster)["state"] == "connected"
+
+        newcomer = cluster.add_worker()  # two live workers again; the camera stays where it is
+        stopping = next(w for w in cluster.workers if second.startswith(f"worker-{w.pid}@"))
+        stop_worker(stopping)  # SIGTERM: a clean stop releases the lease on the way out
+        cluster.workers.remove(stopping)
+        assert holder(r, "hall") in (None, f"worker-{newcomer.pid}@{second.split('@')[1]}")
+        until(
+            lambda: holder(r, "hall") == f"worker-{newcomer.pid}@{second.split('@')[1]}",
+            "the newcomer taking the released camera",
+            TAKEOVER_S,
+        )
     finally:
         sub.close()
         requests.delete(f"{cluster.front.url}/cameras/hall", timeout=10)
