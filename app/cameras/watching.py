@@ -88,17 +88,21 @@ class Watching:
             wanted = {c.name: c for c in self.registry.all() if c.watch}
             self._wanted = sorted(wanted)
             if self._roster is not None:
-                self._roster.publish(wanted)
-            for name, (camera, watcher) in list(self._watchers.items()):
-                if wanted.get(name) != camera:
-                    watcher.stop()
-                    del self._watchers[name]
-            for name, camera in wanted.items():
-                if name not in self._watchers and self._roster is None:
-                    watcher = self._new_watcher(camera, self)
-                    self._watchers[name] = (camera, watcher)
-                    watcher.start()
+                self._roster.publish(wanted)  # the queue workers watch them
+            else:
+                self._watch_here(wanted)
             self._announce(CAMERA, set(wanted), announce_all)
+
+    def _watch_here(self, wanted: dict[str, Camera]) -> None:
+        for name, (camera, watcher) in list(self._watchers.items()):
+            if wanted.get(name) != camera:
+                watcher.stop()
+                del self._watchers[name]
+        for name, camera in wanted.items():
+            if name not in self._watchers:
+                watcher = self._new_watcher(camera, self)
+                self._watchers[name] = (camera, watcher)
+                watcher.start()
 
     def status(self, name: str) -> CameraStatus:
         if self._roster is not None:
@@ -111,7 +115,7 @@ class Watching:
             return [self._roster.status(name) for name in self._wanted]
         return [watcher.status for _, watcher in list(self._watchers.values())]
 
-    # Reporter, called by the watchers' threads
+    # Reporter, called by the watchers' threads (or, with QUEUE_URL, by the Roster's relay)
 
     def recognized(
         self,
