@@ -135,7 +135,9 @@ def _per_minute(
         "per_min": round(statistics.median(rates), 1),
         "worker_cores_busy": round(statistics.median(cores), 2),
         # what the analyses cost, whatever share of the machine the workers got
-        "per_worker_core_min": round(statistics.median(r / c for r, c in zip(rates, cores)), 1),
+        "per_worker_core_min": round(
+            statistics.median(r / c for r, c in zip(rates, cores, strict=True)), 1
+        ),
         "front_cores_busy": round(statistics.median(front_cores), 2),
     }
 
