@@ -174,8 +174,8 @@ def start_server(base: Path, **env: str) -> Server:
         try:
             if requests.get(f"{server.url}/health", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy
+            pass  # loading the models on a loaded machine
         time.sleep(0.2)
     stop_server(server)
     raise RuntimeError(f"server not ready after {START_TIMEOUT_S} s:\n{log.read_text()}")
