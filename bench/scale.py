@@ -5,10 +5,12 @@
 
 - video analyses per minute with 1 and with 2 worker processes: --videos concurrent requests of a
   --video-seconds 640x360 clip (bench/synth_video.throughput_scene), median of --runs, and the
-  cores the workers kept busy meanwhile; once with OpenCV's default threads, once with
+  cores the workers and the front kept busy meanwhile (and analyses per worker core-minute, which
+  other jobs on the machine do not skew); once with OpenCV's default threads, once with
   ANALYSIS_THREADS=1 per worker, side by side in one run;
-- queueing overhead per image request: p50 of sequential requests (bench/http_latency.latency) to
-  the queue front with one worker, minus the p50 of the in-process service on the same machine.
+- queueing overhead per image request: sequential requests alternating between the in-process
+  service and the queue front with one worker (both up at once, so both see the same load), the
+  median of the pairs' differences.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from bench.http_latency import FACES, FPS, latency, post
+from bench.http_latency import FACES, FPS, IMAGE, post
 from bench.synth_video import throughput_scene, write_video
 from tests.e2e.server import Server, start_server, stop_server
 from tests.queue.cluster import RedisServer, start_worker, stop_worker
@@ -48,18 +50,17 @@ def main() -> None:
             work / "clip.mp4", throughput_scene(FACES, args.video_seconds, FPS), frames, FPS
         )
         load_start = os.getloadavg()[0]
-        local = start_server(work / "local", MAX_CONTENT_LENGTH=BODY)
-        try:
-            in_process = latency(local, args.requests)
-        finally:
-            stop_server(local)
         redis_server = RedisServer(work / "redis").start()
         front = start_server(
             work / "front", QUEUE_URL=redis_server.url, MAX_CONTENT_LENGTH=BODY, ANALYSIS_QUEUE="8"
         )
         try:
-            with _workers(work / "lat", redis_server.url, front, 1, {}):
-                queued = latency(front, args.requests)
+            local = start_server(work / "local", MAX_CONTENT_LENGTH=BODY)
+            try:
+                with _workers(work / "lat", redis_server.url, front, 1, {}):
+                    images = _paired_latency(local, front, args.requests)
+            finally:
+                stop_server(local)
             video_rates = {}
             for threads in ("default", "1"):
                 env = {} if threads == "default" else {"ANALYSIS_THREADS": threads}
@@ -76,8 +77,7 @@ def main() -> None:
     figures = {
         "cpus": os.cpu_count(),
         "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
-        "image_p50_ms": {"in_process": in_process["p50_ms"], "queue": queued["p50_ms"]},
-        "queue_overhead_p50_ms": round(queued["p50_ms"] - in_process["p50_ms"], 1),
+        "image_ms": images,
         "video": video_rates,
         "speedup_2_vs_1": round(two / one, 2),
         "speedup_2_vs_1_with_1_thread_each": round(two_t / one_t, 2),
@@ -90,10 +90,24 @@ def main() -> None:
         f"({figures['speedup_2_vs_1_with_1_thread_each']}x); load average at start {load_start}"
     )
     print(
-        f"image p50 over {args.requests} requests: in-process {in_process['p50_ms']} ms, queue "
-        f"{queued['p50_ms']} ms (overhead {figures['queue_overhead_p50_ms']} ms)"
+        f"image p50 over {args.requests} paired requests: in-process {images['in_process_p50']} "
+        f"ms, queue {images['queue_p50']} ms (overhead p50 {images['overhead_p50']} ms)"
     )
     print(json.dumps(figures))
+
+
+def _paired_latency(local: Server, front: Server, count: int) -> dict[str, float]:
+    """Sequential image requests, each to the in-process service and then through the queue, so
+    that both see the same machine load; the overhead is the median of the pairs' differences."""
+    for n in range(2):  # warm-up
+        post(local, IMAGE, n)
+        post(front, IMAGE, n)
+    pairs = [(post(local, IMAGE, n) * 1000, post(front, IMAGE, n) * 1000) for n in range(count)]
+    return {
+        "in_process_p50": round(statistics.median(a for a, _ in pairs), 1),
+        "queue_p50": round(statistics.median(b for _, b in pairs), 1),
+        "overhead_p50": round(statistics.median(b - a for a, b in pairs), 1),
+    }
 
 
 @contextmanager
