@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Analyses run at the same time; 0 = one per two CPU cores (at least 1).",
     )
+    analysis_threads: int = Field(
+        0,
+        ge=0,
+        description="Threads OpenCV may use in this process (its detector and image work); 0 = "
+        "OpenCV's default, one per core. With several `worker` processes on one machine, cores "
+        "divided by workers avoids oversubscription (docs/scale.md).",
+    )
     analysis_queue: int = Field(
         4, ge=0, description="Requests that may wait for a worker; more are refused with 503."
     )

@@ -7,10 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import cv2
+
 from app.analyses import Analyses
 from app.bus import Bus, build_bus
 from app.cameras.feed import EventFeed
 from app.cameras.registry import CameraRegistry
+from app.cameras.sharing import Roster
 from app.cameras.watching import Watching
 from app.config import SAMPLE_DIR, Settings
 from app.dht_requests import DhtRequests
@@ -23,6 +26,7 @@ from app.pipeline.embed import build_embedder
 from app.pipeline.matching import AcceptRule
 from app.pipeline.quality import QualityGate, QualityRules
 from app.pipeline.sources import MediaLimits
+from app.queue.broker import client
 from app.queue.front import QueueRunner
 from app.recognition import Recognition
 from app.residents.changes import ResidentLog
@@ -123,7 +127,9 @@ class Services:
             _url_policy(settings),
             dht_requests,
             cameras,
-            Watching(settings, cameras, recognition, feed, bus, stores.announced),
+            Watching(
+                settings, cameras, recognition, feed, bus, stores.announced, _roster(settings)
+            ),
         )
 
     def start_bus(self) -> None:
@@ -152,6 +158,8 @@ def build_recognition(settings: Settings) -> Recognition:
 
 
 def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition:
+    if settings.analysis_threads:
+        cv2.setNumThreads(settings.analysis_threads)
     weights = models.provision(settings.weights_home.resolve())
     embedder = build_embedder(settings.recognizer)
     analyzer = Analyzer(
@@ -182,6 +190,11 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
 def _queue(settings: Settings) -> QueueRunner | None:
     """With QUEUE_URL, DHT requests are analysed by queue workers (one at a time, as here)."""
     return QueueRunner(settings.queue_url, slots=1) if settings.queue_url else None
+
+
+def _roster(settings: Settings) -> Roster | None:
+    """With QUEUE_URL, the watched cameras run on the queue workers (docs/scale.md)."""
+    return Roster(client(settings.queue_url)) if settings.queue_url else None
 
 
 def _url_policy(settings: Settings) -> UrlPolicy:

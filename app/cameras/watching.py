@@ -1,7 +1,8 @@
 """The watched cameras as a whole: one Watcher per camera with `watch`, started and stopped with
 the service and whenever the registry changes; presence across cameras (`left` after
 PRESENCE_TIMEOUT_S); the Home Assistant entities of residents and watched cameras kept in step
-with the gallery and the registry (docs/cameras.md)."""
+with the gallery and the registry (docs/cameras.md). With QUEUE_URL the watchers run on the queue
+workers instead (app/cameras/sharing.py) and their events come back here through the Roster."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from app.bus.events import EntityEvent
 from app.cameras.feed import EventFeed
 from app.cameras.presence import Presence
 from app.cameras.registry import Camera, CameraRegistry
-from app.cameras.watcher import STOPPED, CameraStatus, Watcher, WatchRules
+from app.cameras.sharing import Roster
+from app.cameras.watcher import STOPPED, CameraStatus, Reporter, Watcher, WatchRules
 from app.config import Settings
 from app.domain import CameraEvent
 from app.pipeline.gallery import Gallery
@@ -40,18 +42,17 @@ class Watching:
         feed: EventFeed,
         bus: Bus,
         announced: Announced,
+        roster: Roster | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """With a `roster` (QUEUE_URL), the queue workers watch the cameras, not this process."""
         self.registry, self.feed = registry, feed
         self.presence = Presence(settings.presence_timeout_s, clock)
         self._settings, self._recognition = settings, recognition
         self._bus, self._announced, self._clock = bus, announced, clock
-        self._rules = WatchRules(
-            settings.motion_threshold,
-            settings.motion_hold_s,
-            settings.watch_idle_detect_s,
-            settings.confirm_frames,
-        )
+        self._roster = roster
+        self._new_watcher = watcher_factory(settings, recognition)
+        self._wanted: list[str] = []
         self._watchers: dict[str, tuple[Camera, Watcher]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -62,8 +63,10 @@ class Watching:
     def start(self) -> None:
         """Announce every resident and watched camera, start their watchers and the ticker."""
         self._started = True
-        self._roster(RESIDENT, self._residents(), announce_all=True)
+        self._announce(RESIDENT, self._residents(), announce_all=True)
         self.apply(announce_all=True)
+        if self._roster is not None:
+            self._roster.start(self)
         self._ticker.start()
 
     def stop(self) -> None:
@@ -73,6 +76,8 @@ class Watching:
             watchers, self._watchers = self._watchers, {}
         for _, watcher in watchers.values():
             watcher.stop()
+        if self._roster is not None:
+            self._roster.stop()
         self.feed.close()
 
     def apply(self, announce_all: bool = False) -> None:
@@ -81,18 +86,27 @@ class Watching:
             if not self._started:
                 return
             wanted = {c.name: c for c in self.registry.all() if c.watch}
-            for name, (camera, watcher) in list(self._watchers.items()):
-                if wanted.get(name) != camera:
-                    watcher.stop()
-                    del self._watchers[name]
-            for name, camera in wanted.items():
-                if name not in self._watchers:
-                    watcher = self._watcher(camera)
-                    self._watchers[name] = (camera, watcher)
-                    watcher.start()
-            self._roster(CAMERA, set(wanted), announce_all)
+            self._wanted = sorted(wanted)
+            if self._roster is not None:
+                self._roster.publish(wanted)  # the queue workers watch them
+            else:
+                self._watch_here(wanted)
+            self._announce(CAMERA, set(wanted), announce_all)
+
+    def _watch_here(self, wanted: dict[str, Camera]) -> None:
+        for name, (camera, watcher) in list(self._watchers.items()):
+            if wanted.get(name) != camera:
+                watcher.stop()
+                del self._watchers[name]
+        for name, camera in wanted.items():
+            if name not in self._watchers:
+                watcher = self._new_watcher(camera, self)
+                self._watchers[name] = (camera, watcher)
+                watcher.start()
 
     def status(self, name: str) -> CameraStatus:
+        if self._roster is not None:
+            return self._roster.status(name) if name in self._wanted else CameraStatus(STOPPED)
         entry = self._watchers.get(name)
         return entry[1].status if entry else CameraStatus(STOPPED)
 
@@ -110,9 +124,11 @@ class Watching:
         return entry[1].latest if entry else None
 
     def statuses(self) -> list[CameraStatus]:
+        if self._roster is not None:
+            return [self._roster.status(name) for name in self._wanted]
         return [watcher.status for _, watcher in list(self._watchers.values())]
 
-    # Reporter, called by the watchers' threads
+    # Reporter, called by the watchers' threads (or, with QUEUE_URL, by the Roster's relay)
 
     def recognized(
         self,
@@ -154,30 +170,8 @@ class Watching:
     ) -> None:
         self.feed.emit(CameraEvent(kind, camera, resident, self._clock(), confidence, privacy))
 
-    def _watcher(self, camera: Camera) -> Watcher:
-        privacy = PrivacyLevel(camera.privacy_parameter)
-        limits = self._recognition.limits
-
-        def open_frames() -> NewestFrame:
-            return NewestFrame(camera.target, privacy, limits, camera.analysis_fps)
-
-        return Watcher(
-            camera.name,
-            camera.privacy_parameter,
-            open_frames,
-            self._recognition.analyzer,
-            self._gallery,
-            self._rules,
-            self,
-            keep_latest=self._settings.ui_snapshots,
-        )
-
-    def _gallery(self) -> Gallery:
-        """The default gallery (refreshed: residents enrolled meanwhile are in it)."""
-        return self._recognition.gallery(self._settings.residents_dir)
-
     def _residents(self) -> set[str]:
-        return set(self._gallery().index.residents)
+        return set(self._recognition.gallery(self._settings.residents_dir).index.residents)
 
     def _tick(self) -> None:
         next_roster = time.monotonic() + ROSTER_S
@@ -186,9 +180,9 @@ class Watching:
                 self._emit("left", gone.camera, gone.resident, None, None)
             if time.monotonic() >= next_roster:
                 next_roster = time.monotonic() + ROSTER_S
-                self._roster(RESIDENT, self._residents())
+                self._announce(RESIDENT, self._residents())
 
-    def _roster(self, kind: str, current: set[str], announce_all: bool = False) -> None:
+    def _announce(self, kind: str, current: set[str], announce_all: bool = False) -> None:
         """Announce new entities (all of them with `announce_all`), remove vanished ones."""
         before = self._announced.names(kind)
         if current == before and not announce_all:
@@ -200,3 +194,38 @@ class Watching:
         for name in sorted(current if announce_all else current - before):
             self._bus.publish(EntityEvent(kind, name, present=True))
         self._announced.replace(kind, current)
+
+
+def watcher_factory(
+    settings: Settings, recognition: Recognition
+) -> Callable[[Camera, Reporter], Watcher]:
+    """How a camera's Watcher is made, here or on a queue worker (app/cameras/sharing.py)."""
+    rules = WatchRules(
+        settings.motion_threshold,
+        settings.motion_hold_s,
+        settings.watch_idle_detect_s,
+        settings.confirm_frames,
+    )
+
+    def gallery() -> Gallery:
+        """The default gallery (refreshed: residents enrolled meanwhile are in it)."""
+        return recognition.gallery(settings.residents_dir)
+
+    def new_watcher(camera: Camera, reporter: Reporter) -> Watcher:
+        privacy = PrivacyLevel(camera.privacy_parameter)
+
+        def open_frames() -> NewestFrame:
+            return NewestFrame(camera.target, privacy, recognition.limits, camera.analysis_fps)
+
+        return Watcher(
+            camera.name,
+            camera.privacy_parameter,
+            open_frames,
+            recognition.analyzer,
+            gallery,
+            rules,
+            reporter,
+            keep_latest=settings.ui_snapshots,
+        )
+
+    return new_watcher

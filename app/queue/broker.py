@@ -44,7 +44,9 @@ def client(url: str) -> redis.Redis:
 def key(kind: str, *parts: object) -> str:
     """`pafr:<kind>:<parts>`. Per analysis id: UPLOAD; ATTEMPT, the attempt the front waits for
     (a worker skips any other: stale, or given up); CLAIM (+ attempt), taken by the one worker
-    that runs it; RUNNING, the heartbeat; PROGRESS; REPLY. Per worker name: WORKER."""
+    that runs it; RUNNING, the heartbeat; PROGRESS; REPLY. Per worker name: WORKER. Per watched
+    camera: LEASE, the worker holding it, and CAMERA_STATUS. Single keys: ROSTER, the watched
+    cameras the front publishes, and EVENTS, the workers' camera events for the front."""
     return ":".join(("pafr", kind, *map(str, parts)))
 
 
@@ -57,3 +59,4 @@ UPLOAD, ATTEMPT, CLAIM, RUNNING, PROGRESS, REPLY, WORKER = (
     "reply",
     "worker",
 )
+LEASE, CAMERA_STATUS, ROSTER, EVENTS = "lease", "camera-status", "roster", "events"

@@ -7,6 +7,7 @@ import contextlib
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -20,10 +21,11 @@ RECORD_TTL_S = 3 * REFRESH_S
 class WorkerRecord:
     """This process's record, refreshed by a daemon thread until `stop()`."""
 
-    def __init__(self, r: redis.Redis) -> None:
-        self._r = r
+    def __init__(self, r: redis.Redis, cameras: Callable[[], int]) -> None:
+        """`cameras`: how many watched cameras this worker holds (app/cameras/sharing.py)."""
+        self._r, self._cameras = r, cameras
         self.host = socket.gethostname()
-        self.name = f"worker-{os.getpid()}@{self.host}"
+        self.name = worker_name()
         self.tasks_done = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._refresh, name="worker-record", daemon=True)
@@ -43,7 +45,12 @@ class WorkerRecord:
         while True:
             try:
                 name = key(WORKER, self.name)
-                fields = {"name": self.name, "host": self.host, "tasks_done": self.tasks_done}
+                fields = {
+                    "name": self.name,
+                    "host": self.host,
+                    "tasks_done": self.tasks_done,
+                    "cameras": self._cameras(),
+                }
                 self._r.hset(name, mapping=fields)
                 self._r.expire(name, int(RECORD_TTL_S))
             except redis.RedisError:
@@ -52,8 +59,12 @@ class WorkerRecord:
                 return
 
 
+def worker_name() -> str:
+    return f"worker-{os.getpid()}@{socket.gethostname()}"
+
+
 def live_workers(r: redis.Redis) -> list[dict[str, Any]]:
-    """One entry per live worker process, by name. Cameras stay with `serve` (docs/scale.md)."""
+    """One entry per live worker process, by name, with the number of cameras it watches."""
     found = []
     for name in r.scan_iter(key(WORKER, "*"), count=100):
         v = {k.decode(): x.decode() for k, x in r.hgetall(name).items()}
@@ -63,7 +74,7 @@ def live_workers(r: redis.Redis) -> list[dict[str, Any]]:
                     "name": v["name"],
                     "host": v["host"],
                     "tasks_done": int(v["tasks_done"]),
-                    "cameras": 0,
+                    "cameras": int(v.get("cameras", 0)),
                 }
             )
     return sorted(found, key=lambda w: w["name"])

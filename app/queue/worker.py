@@ -5,7 +5,8 @@ A task runs only if its attempt is still the one the front waits for and no othe
 claimed it; while it runs, a heartbeat thread keeps `running` alive (the front re-sends the task
 when it lapses) and the progress callback stops the analysis past its deadline or once the front
 has given up. The reply is pushed before the heartbeat is removed. The worker's residents are
-DATABASE_DIR / RESIDENTS_DIR, shared with the front (docs/scale.md).
+DATABASE_DIR / RESIDENTS_DIR, shared with the front (docs/scale.md). Beside the tasks, the worker
+watches its share of the watched cameras in threads of its own.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -37,7 +39,7 @@ from app.queue.broker import (
     client,
     key,
 )
-from app.queue.registry import WorkerRecord
+from app.queue.registry import WorkerRecord, worker_name
 from app.recognition import Recognition
 
 log = logging.getLogger("app.worker")
@@ -45,11 +47,26 @@ log = logging.getLogger("app.worker")
 CHECK_S = 0.5  # how often a running analysis asks whether the front still waits for it
 
 
-def run_worker(settings: Settings, recognition: Recognition) -> int:
+class Cameras(Protocol):
+    """The watched cameras this worker holds (app/cameras/sharing.py's Holder)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def held(self) -> int: ...
+
+
+def run_worker(
+    settings: Settings,
+    recognition: Recognition,
+    cameras: Callable[[redis.Redis, str], Cameras],
+) -> int:
+    """`cameras(redis, worker name)` makes what holds this worker's share of watched cameras."""
     assert settings.queue_url  # checked by the CLI
     r = client(settings.queue_url)
-    record = WorkerRecord(r)
+    held = cameras(r, worker_name())
+    record = WorkerRecord(r, held.held)
     app = celery_app(settings.queue_url)
+    uploads.discard_orphans(settings.upload_dir)
 
     @app.task(name=TASK)
     def analyse(payload: dict[str, Any], attempt: int, ttl: int) -> None:
@@ -59,6 +76,7 @@ def run_worker(settings: Settings, recognition: Recognition) -> int:
 
     gallery = recognition.gallery(settings.residents_dir)  # built once, before the first task
     record.start()
+    held.start()
     log.info("worker %s: %d resident photo(s)", record.name, len(gallery.index.names))
     try:
         app.worker_main(
@@ -74,6 +92,7 @@ def run_worker(settings: Settings, recognition: Recognition) -> int:
             ]
         )
     finally:
+        held.stop()  # releases the leases: another worker takes the cameras at once
         record.stop()
     return 0
 

@@ -152,15 +152,17 @@ def start_server(base: Path, **env: str) -> Server:
     port = free_port()
     state, database = base / "state", make_gallery(base / "database")
     log = base / "server.log"
+    defaults = {
+        "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
+        "OPEN_TIMEOUT_MS": "3000",
+        "READ_TIMEOUT_MS": "3000",
+    }  # `env` may override these (bench/scale.py sends larger videos)
     environment = child_env(
         HOST="127.0.0.1",
         PORT=str(port),
         STATE_DIR=str(state),
         DATABASE_DIR=str(database),
-        MAX_CONTENT_LENGTH=str(MAX_CONTENT_LENGTH),
-        OPEN_TIMEOUT_MS="3000",
-        READ_TIMEOUT_MS="3000",
-        **env,
+        **(defaults | env),
     )
     log.unlink(missing_ok=True)
     process = spawn_app("serve", base, log, environment)
@@ -172,8 +174,8 @@ def start_server(base: Path, **env: str) -> Server:
         try:
             if requests.get(f"{server.url}/health", timeout=2).status_code == 200:
                 return server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy
+            pass  # loading the models on a loaded machine
         time.sleep(0.2)
     stop_server(server)
     raise RuntimeError(f"server not ready after {START_TIMEOUT_S} s:\n{log.read_text()}")

@@ -22,11 +22,14 @@ class Cluster:
     front: Server
     base: Path
     workers: list[Popen] = field(default_factory=list)
+    folders: dict[int, Path] = field(default_factory=dict)  # by pid
 
-    def add_worker(self) -> Popen:
-        folder = self.base / f"worker{len(self.workers)}"
+    def add_worker(self, folder: Path | None = None) -> Popen:
+        """A new worker, in a new folder or in `folder` (a killed worker's)."""
+        folder = folder or self.base / f"worker{len(self.folders)}"
         worker = start_worker(folder, self.redis.url, self.front.database_dir)
         self.workers.append(worker)
+        self.folders[worker.pid] = folder
         return worker
 
 
@@ -42,6 +45,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         MQTT_TOPIC_PREFIX="home/faces",
         PUBLISH_HTTP_RESULTS="true",
         ANALYSIS_QUEUE="8",
+        CAMERA_HOSTS='["127.0.0.1"]',  # the loopback cameras of test_cameras.py
     )
     running = Cluster(redis_server, broker, front, base)
     try:

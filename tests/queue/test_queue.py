@@ -1,6 +1,7 @@
 """`serve` with QUEUE_URL and two `python -m app worker`: the SIFIS routes answer as without a
 queue; a worker killed mid-analysis costs a re-run, not an answer (and the result is published
-once); Redis down means 503 `busy` at once, and the service recovers when Redis is back."""
+once), and the next worker started in its folder discards its upload; Redis down means 503
+`busy` at once, and the service recovers when Redis is back."""
 
 from __future__ import annotations
 
@@ -100,7 +101,11 @@ def test_a_worker_killed_mid_analysis_costs_a_rerun_not_the_answer(cluster, long
     assert killed.returncode == -signal.SIGKILL
     assert "died; sending it again" in cluster.front.log.read_text()
     cluster.workers.remove(killed)
-    cluster.add_worker()  # two again, for the next tests
+    uploads = cluster.folders[victim] / "state" / "uploads"
+    (orphan,) = uploads.iterdir()  # the killed worker's copy of the video
+    assert orphan.name.startswith(f"upload-{victim}@")
+    cluster.add_worker(cluster.folders[victim])  # two again, for the next tests
+    assert list(uploads.iterdir()) == []  # discarded at start: its owner is dead
 
 
 def test_redis_down_is_503_busy_at_once_and_the_service_recovers(cluster):
