@@ -29,6 +29,8 @@ import redis
 
 from app.cameras.registry import Camera
 from app.cameras.watcher import CONNECTING, CameraStatus, Reporter, Watcher
+from app.domain import Box
+from app.pipeline.tracking import Observation
 from app.queue.broker import CAMERA_STATUS, EVENTS, ROSTER, key
 from app.queue.leases import Leases
 from app.queue.registry import live_workers
@@ -109,17 +111,36 @@ def deliver(reporter: Reporter, message: dict[str, Any]) -> None:
     if kind == "seen":
         reporter.seen(camera, message["resident"])
     elif kind == "recognized":
-        vector = message.get("embedding")
-        embedding = (
-            np.frombuffer(base64.b64decode(vector["data"]), vector["dtype"]) if vector else None
-        )
+        seen = _observation(message.get("face"))
         reporter.recognized(
-            camera, message["privacy"], message["resident"], message["confidence"], embedding
+            camera, message["privacy"], message["resident"], message["confidence"], seen
         )
     elif kind == "unknown":
-        reporter.unknown(camera, message["privacy"])
+        reporter.unknown(camera, message["privacy"], _observation(message.get("face")))
     elif kind == "unrecognisable":
         reporter.unrecognisable(camera, message["privacy"])
+
+
+def _face(seen: Observation | None) -> dict[str, Any] | None:
+    """What the front keeps of an event's face (Watching._face): embedding, size, sharpness."""
+    if seen is None or seen.embedding is None:
+        return None
+    vector = np.asarray(seen.embedding, dtype=np.float32)
+    return {
+        "embedding": base64.b64encode(vector.tobytes()).decode(),
+        "w": seen.box.w,
+        "h": seen.box.h,
+        "sharpness": seen.sharpness,
+    }
+
+
+def _observation(face: dict[str, Any] | None) -> Observation | None:
+    """The observation `_face` described: only what the front reads of it is filled in."""
+    if face is None:
+        return None
+    vector = np.frombuffer(base64.b64decode(face["embedding"]), np.float32)
+    box = Box(0, 0, face["w"], face["h"])
+    return Observation(0, box, None, vector, face["sharpness"])
 
 
 class Relay:
@@ -136,24 +157,19 @@ class Relay:
         privacy: int,
         resident: str,
         confidence: int,
-        embedding: np.ndarray | None = None,
+        seen: Observation | None = None,
     ) -> None:
-        vector = (
-            {"dtype": str(embedding.dtype), "data": base64.b64encode(embedding.tobytes()).decode()}
-            if embedding is not None
-            else None
-        )
         self._send(
             camera,
             kind="recognized",
             privacy=privacy,
             resident=resident,
             confidence=confidence,
-            embedding=vector,
+            face=_face(seen),
         )
 
-    def unknown(self, camera: str, privacy: int) -> None:
-        self._send(camera, kind="unknown", privacy=privacy)
+    def unknown(self, camera: str, privacy: int, seen: Observation | None = None) -> None:
+        self._send(camera, kind="unknown", privacy=privacy, face=_face(seen))
 
     def unrecognisable(self, camera: str, privacy: int) -> None:
         self._send(camera, kind="unrecognisable", privacy=privacy)

@@ -13,6 +13,8 @@ import pytest
 import redis
 
 from app.cameras.sharing import Relay, deliver
+from app.domain import Box
+from app.pipeline.tracking import Observation
 from app.queue.broker import EVENTS, key
 from app.queue.leases import Leases, holder
 from tests.queue.cluster import RedisServer
@@ -63,11 +65,11 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    def recognized(self, camera, privacy, resident, confidence, embedding=None) -> None:
-        self.calls.append(("recognized", camera, privacy, resident, confidence, embedding))
+    def recognized(self, camera, privacy, resident, confidence, seen=None) -> None:
+        self.calls.append(("recognized", camera, privacy, resident, confidence, seen))
 
-    def unknown(self, camera, privacy) -> None:
-        self.calls.append(("unknown", camera, privacy))
+    def unknown(self, camera, privacy, seen=None) -> None:
+        self.calls.append(("unknown", camera, privacy, seen))
 
     def unrecognisable(self, camera, privacy) -> None:
         self.calls.append(("unrecognisable", camera, privacy))
@@ -79,8 +81,10 @@ class Recorder:
 def test_a_relayed_event_reaches_the_front_as_the_watcher_reported_it(r):
     leases = Leases(r, "worker-a", 5.0)
     assert leases.claim("gate")
-    relay, embedding = Relay(leases), np.arange(128, dtype=np.float64) / 7
-    relay.recognized("gate", 9, "Alice", 87, embedding)
+    relay = Relay(leases)
+    embedding = (np.arange(128) / 7).astype(np.float32)
+    face = Observation(12, Box(40, 30, 96, 104), None, embedding, 143.5)
+    relay.recognized("gate", 9, "Alice", 87, face)
     relay.unknown("gate", 9)
     relay.seen("gate", "Alice")
     relay.seen("gate", "Alice")  # within SEEN_EVERY_S: not sent again
@@ -89,11 +93,13 @@ def test_a_relayed_event_reaches_the_front_as_the_watcher_reported_it(r):
     front = Recorder()
     while (raw := r.lpop(key(EVENTS))) is not None:
         deliver(front, json.loads(raw))
-    (kind, camera, privacy, resident, confidence, vector), *rest = front.calls
+    (kind, camera, privacy, resident, confidence, seen), *rest = front.calls
     assert (kind, camera, privacy, resident, confidence) == ("recognized", "gate", 9, "Alice", 87)
-    assert vector.dtype == np.float64 and np.array_equal(vector, embedding)
+    # what the front keeps of the face (Watching._face): embedding, size and sharpness
+    assert np.array_equal(seen.embedding, embedding)
+    assert (seen.box.w, seen.box.h, seen.sharpness) == (96, 104, 143.5)
     assert rest == [
-        ("unknown", "gate", 9),
+        ("unknown", "gate", 9, None),
         ("seen", "gate", "Alice"),
         ("unrecognisable", "gate", 17),
     ]
