@@ -182,6 +182,12 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(
         30, ge=1, description="Camera events older than this many days are deleted."
     )
+    negative_retention_days: int = Field(
+        365,
+        ge=1,
+        description='Faces marked "not this resident" ("that was not me") are forgotten after '
+        "this many days.",
+    )
     positive_retention_days: int = Field(
         365,
         ge=1,

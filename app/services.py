@@ -73,7 +73,7 @@ class Stores:
             CameraStore(db),
             EventStore(db, settings.event_retention_days),
             Announced(db),
-            FaceLabels(db, "negatives"),
+            FaceLabels(db, "negatives", settings.negative_retention_days),
             FaceLabels(db, "positives", settings.positive_retention_days),
         )
 

@@ -77,23 +77,24 @@ def test_recent_events_are_newest_first_and_filtered_by_type(stores):
     assert [e.id for e in events.recent(EventQuery(type="recognized", limit=10))] == [3, 1]
 
 
-def test_positives_expire_after_their_retention_and_go_with_their_resident(tmp_path):
+@pytest.mark.parametrize("table", ["positives", "negatives"])
+def test_labelled_faces_expire_after_their_retention_and_go_with_their_resident(tmp_path, table):
     clock = [NOW]
     db = Database(tmp_path / "state.sqlite3")
-    positives = FaceLabels(db, "positives", 2, clock=lambda: clock[0])
-    negatives = FaceLabels(db, "negatives")
+    faces = FaceLabels(db, table, 2, clock=lambda: clock[0])
+    other = FaceLabels(db, "positives" if table == "negatives" else "negatives", 30)
     face = FaceEmbedding("m", np.ones(3, np.float32))
-    old = positives.add("g", "Ann", face, 1)
+    old = faces.add("g", "Ann", face, 1)
     clock[0] += 86400
-    young = positives.add("g", "Ann", face, 2)
-    negatives.add("g", "Ann", face, 1)
+    young = faces.add("g", "Ann", face, 2)
+    other.add("g", "Ann", face, 1)
     clock[0] += 1.5 * 86400  # the first is 2.5 days old, the second 1.5
-    assert positives.purge() == 1
-    assert [p.id for p in positives.list("g", "Ann")] == [young.id] != [old.id]
-    assert list(positives.vectors("g", "m")) == ["Ann"]
-    assert negatives.purge() == 0  # negatives have no retention period
-    positives.rename("g", "Ann", "Anna")
-    assert positives.erase("g", "Anna") == 1 and negatives.list("g", "Ann") != []
+    assert faces.purge() == 1
+    assert [p.id for p in faces.list("g", "Ann")] == [young.id] != [old.id]
+    assert list(faces.vectors("g", "m")) == ["Ann"]
+    assert other.purge() == 0  # the other table, its own retention
+    faces.rename("g", "Ann", "Anna")
+    assert faces.erase("g", "Anna") == 1 and other.list("g", "Ann") != []
 
 
 def test_events_are_filtered_by_camera_resident_type_time_and_kept_face(stores):
