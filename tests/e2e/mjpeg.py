@@ -1,6 +1,7 @@
 """A loopback MJPEG-over-HTTP camera (multipart/x-mixed-replace), served from a thread.
 
-Paths: `/live.mjpg` streams the photo at `fps` until the client leaves; `/brief.mjpg` sends three
+Paths: `/live.mjpg` streams the photo at `fps` until the client leaves (`show` changes the photo,
+as when someone walks up to a camera already watched); `/brief.mjpg` sends three
 frames and then nothing (a camera that stops sending); `/silent.mjpg` accepts the connection and
 never answers (a camera that hangs).
 """
@@ -18,12 +19,9 @@ HANG_S = 20.0
 
 class MjpegCamera:
     def __init__(self, photo: Path, fps: float = 10.0, port: int = 0) -> None:
-        jpeg = photo.read_bytes()
+        self.show(photo)
+        camera = self
         stopped = self._stopped = threading.Event()  # ends the streams being served, too
-        part = (
-            b"--" + BOUNDARY + b"\r\nContent-Type: image/jpeg\r\n"
-            b"Content-Length: " + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n"
-        )
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -43,7 +41,7 @@ class MjpegCamera:
                 limit, sent = frames[path], 0
                 try:
                     while (limit is None or sent < limit) and not stopped.is_set():
-                        self.wfile.write(part)
+                        self.wfile.write(camera._part)
                         sent += 1
                         time.sleep(1.0 / fps)
                     stopped.wait(HANG_S)
@@ -57,6 +55,14 @@ class MjpegCamera:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def show(self, photo: Path) -> None:
+        """Stream `photo` from the next frame on."""
+        jpeg = photo.read_bytes()
+        self._part = (
+            b"--" + BOUNDARY + b"\r\nContent-Type: image/jpeg\r\n"
+            b"Content-Length: " + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n"
+        )
 
     def __enter__(self) -> MjpegCamera:
         self._thread.start()
