@@ -56,7 +56,11 @@ def test_home_assistant_shows_presence_from_a_watched_camera(hass, server, tmp_p
             f"{resident}'s presence entity, off",
             60,
         )
-        assert hass.state(f"sensor.pafr_last_seen_{resident}") is not None
+        until(
+            lambda r=resident: hass.state(f"sensor.pafr_last_seen_{r}") is not None,
+            f"{resident}'s last-seen entity",
+            30,
+        )
     alice = hass.state("binary_sensor.pafr_presence_alice")
     assert alice["attributes"]["device_class"] == "presence"
 
@@ -101,4 +105,6 @@ def test_home_assistant_shows_presence_from_a_watched_camera(hass, server, tmp_p
         PRESENCE_TIMEOUT_S + 30,
     )
     until(lambda: hass.state("event.pafr_face_hall") is None, "hall's entities removed", 30)
-    assert hass.state("binary_sensor.pafr_unknown_hall") is None
+    until(
+        lambda: hass.state("binary_sensor.pafr_unknown_hall") is None, "hall's sensor removed", 30
+    )
