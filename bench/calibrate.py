@@ -11,10 +11,10 @@ at the rate the last measured decades shrank (`tail`). Checked on the sharp face
 reach deepest: extrapolated from a tenth of the samples, the curve lies below (stricter than) what
 all of them measure.
 
-`max_blur` is the largest calibrated level at which a 20-photo gallery still names at least
-`MIN_USEFUL_TAR` of resident faces: beyond it no threshold is both safe and useful, and faces are
-"unrecognisable". `STRANGER_RATE` is a design choice (docs/recognition.md), checked by
-`bench.accuracy --lfw --cv` on folds the fit did not see.
+`max_blur` is the upper edge of the last calibrated blur bin in which a 20-photo gallery still
+names at least `MIN_USEFUL_TAR` of resident faces: beyond it no threshold is both safe and
+useful, and faces are "unrecognisable". `STRANGER_RATE` is a design choice
+(docs/recognition.md), checked by `bench.accuracy --lfw --cv` on folds the fit did not see.
 """
 
 from __future__ import annotations
@@ -120,7 +120,9 @@ def fit_curve(data: Samples, min_strangers: int = 20_000) -> TailCurve:
 
 
 def max_useful_blur(curve: TailCurve, data: Samples) -> float:
-    """Largest calibrated blur at which the rule still names MIN_USEFUL_TAR of residents."""
+    """The upper edge of the last calibrated blur bin whose resident faces the rule still names
+    at least MIN_USEFUL_TAR of: the bin's TAR is measured on faces up to that edge, so cutting
+    at its centre would call half of a useful bin unrecognisable."""
     rule = AcceptRule({"gallery": curve}, STRANGER_RATE, np.inf, 0.0)
     useful = 0.0
     for centre, low, high in _bins():
@@ -130,7 +132,7 @@ def max_useful_blur(curve: TailCurve, data: Samples) -> float:
         t = rule.threshold(centre, REFERENCE_GALLERY)
         if (residents <= t).mean() < MIN_USEFUL_TAR:
             break
-        useful = centre
+        useful = centre if np.isinf(high) else round(float(high), 4)
     return useful
 
 
