@@ -6,6 +6,7 @@ width. Independent of tests/browser/test_ui.py's residents: uses Bob, Carol and 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -174,6 +175,21 @@ def test_residents_page_thumbnails_edit_add_and_remove_photos(page, ui_server):
     assert page.errors == [REFUSED.format("409 (CONFLICT)")]  # the taken name, and nothing else
 
 
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"BM")
+
+
+def pictures_under(root: Path) -> list[Path]:
+    """Files under `root` that begin like an image file (JPEG, PNG, GIF, WebP, BMP)."""
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as f:
+                head = f.read(8)
+            if head.startswith(IMAGE_MAGIC):
+                found.append(path)
+    return found
+
+
 def test_cameras_page_edits_a_camera_and_shows_only_the_blurred_snapshot(page, ui_server, hall):
     url = ui_server.url
     camera = {"name": "porch", "url": f"{hall.url}/live.mjpg", "privacy_parameter": 9}
@@ -231,6 +247,9 @@ def test_cameras_page_edits_a_camera_and_shows_only_the_blurred_snapshot(page, u
     assert (by_key.status_code, by_key.json()["error"]["code"]) == (404, "snapshot_unavailable")
     nobody = requests.get(f"{url}/ui/cameras/hall/snapshot.jpg", timeout=10)
     assert nobody.status_code == 401
+    # held in memory only: no picture anywhere in the service's state (the residents' own photos
+    # live in DATABASE_DIR, apart)
+    assert pictures_under(ui_server.state_dir) == []
 
     porch = page.locator("tr[data-camera=porch]")
     page.once("dialog", lambda d: d.accept())
