@@ -161,7 +161,7 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
     if settings.analysis_threads:
         cv2.setNumThreads(settings.analysis_threads)
     weights = models.provision(settings.weights_home.resolve())
-    embedder = build_embedder(settings.recognizer)
+    embedder = build_embedder(settings.recognizer, weights, settings.analysis_threads)
     analyzer = Analyzer(
         detector=build_detector(settings.detector, settings.min_face_px),
         aligner=LandmarkAligner(str(weights / models.SHAPE_PREDICTOR_5), embedder.chip_size),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from app.pipeline.models import build_recognizer
+from app.pipeline import dlib_net
+from app.pipeline.models import DLIB_RESNET, build_recognizer
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class Embedder(Protocol):
 
 
 class DlibEmbedder:
-    """dlib's ResNet (128-d), taken from DeepFace's model zoo, fed dlib-aligned 150 px chips.
+    """dlib's ResNet (128-d), fed dlib-aligned 150 px chips, run by onnxruntime from dlib's own
+    weight file (app/pipeline/dlib_net.py: the same vectors, ~15x faster than dlib-bin).
 
     One chip profile (padding 0.15) at every privacy level: blur is handled by comparing faces
     with enrollment photos blurred alike (app/pipeline/matching.py), which on LFW separates
@@ -55,13 +58,19 @@ class DlibEmbedder:
     def profile(self, kernel: int) -> ChipProfile:
         return self.profiles[0]
 
-    def __init__(self) -> None:
-        self._net = build_recognizer("Dlib").model.model  # dlib.face_recognition_model_v1
+    def __init__(self, model_file: Path, threads: int = 0) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads  # 0: one per core
+        self._session = onnxruntime.InferenceSession(
+            dlib_net.build_onnx(model_file), options, providers=["CPUExecutionProvider"]
+        )
 
     def embed(self, chips: list[np.ndarray]) -> np.ndarray:
         if not chips:
             return np.zeros((0, 128), np.float32)
-        return np.asarray(self._net.compute_face_descriptor(chips), dtype=np.float32)
+        return self._session.run(None, {"chips": dlib_net.network_input(chips)})[0]
 
 
 class DeepFaceEmbedder:
@@ -94,5 +103,9 @@ class DeepFaceEmbedder:
         return out.reshape(len(chips), -1)
 
 
-def build_embedder(name: str) -> Embedder:
-    return DlibEmbedder() if name == "Dlib" else DeepFaceEmbedder(name)
+def build_embedder(name: str, weights: Path, threads: int = 0) -> Embedder:
+    """The recognizer `name`; dlib's weights are read from the folder `weights`, and it runs on
+    `threads` threads (0: one per core)."""
+    if name == "Dlib":
+        return DlibEmbedder(weights / DLIB_RESNET, threads)
+    return DeepFaceEmbedder(name)
