@@ -16,12 +16,14 @@ class MediaType(StrEnum):
 
 @dataclass(frozen=True)
 class Box:
-    """A face rectangle in frame pixels."""
+    """A face rectangle in frame pixels, with the detector's confidence when it gives one
+    (YuNet's score, 0-1; not part of the box's identity)."""
 
     x: int
     y: int
     w: int
     h: int
+    score: float | None = field(default=None, compare=False)
 
     @property
     def area(self) -> int:

@@ -18,7 +18,8 @@ WIDTH, HEIGHT = 640, 360
 @dataclass(frozen=True)
 class Appearance:
     """`photo` shown from frame `start` (inclusive) to `end` (exclusive), `size` px tall,
-    moving linearly from `xy0` to `xy1` (top-left corner)."""
+    moving linearly from `xy0` to `xy1` (top-left corner); kept whole inside the frame, or with
+    `walks_through`, cut at its edges (entering and leaving)."""
 
     photo: Path
     start: int
@@ -26,6 +27,7 @@ class Appearance:
     size: int
     xy0: tuple[int, int]
     xy1: tuple[int, int]
+    walks_through: bool = False
 
 
 def head_crop(photo: Path) -> np.ndarray:
@@ -42,13 +44,21 @@ def head_crop(photo: Path) -> np.ndarray:
     return img[y0:y1, x0:x1]
 
 
-def write_video(path: Path, appearances: list[Appearance], frames: int, fps: float = 25.0) -> Path:
-    """Render the appearances onto a textured grey background and write an MP4 (mp4v)."""
+def write_video(
+    path: Path,
+    appearances: list[Appearance],
+    frames: int,
+    fps: float = 25.0,
+    size: tuple[int, int] = (WIDTH, HEIGHT),
+) -> Path:
+    """Render the appearances (later ones in front) onto a textured grey background of `size`
+    (width, height) and write an MP4 (mp4v)."""
+    width, height = size
     rng = np.random.default_rng(7)
-    background = rng.integers(90, 140, (HEIGHT, WIDTH, 3), dtype=np.uint8)
+    background = rng.integers(90, 140, (height, width, 3), dtype=np.uint8)
     background = cv2.GaussianBlur(background, (9, 9), 0)
     crops = {a.photo: head_crop(a.photo) for a in appearances}
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (WIDTH, HEIGHT))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
         raise RuntimeError("cv2.VideoWriter cannot write mp4v here")
     try:
@@ -63,12 +73,22 @@ def write_video(path: Path, appearances: list[Appearance], frames: int, fps: flo
                 crop = crops[a.photo]
                 w = int(crop.shape[1] * a.size / crop.shape[0])
                 tile = cv2.resize(crop, (w, a.size), interpolation=cv2.INTER_AREA)
-                x, y = min(max(0, x), WIDTH - w), min(max(0, y), HEIGHT - a.size)
-                frame[y : y + a.size, x : x + w] = tile
+                if not a.walks_through:
+                    x, y = min(max(0, x), width - w), min(max(0, y), height - a.size)
+                _paste(frame, tile, x, y)
             writer.write(frame)
     finally:
         writer.release()
     return path
+
+
+def _paste(frame: np.ndarray, tile: np.ndarray, x: int, y: int) -> None:
+    """`tile` drawn with its top-left corner at (x, y), cut at the frame's edges."""
+    height, width = frame.shape[:2]
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(width, x + tile.shape[1]), min(height, y + tile.shape[0])
+    if x0 < x1 and y0 < y1:
+        frame[y0:y1, x0:x1] = tile[y0 - y : y1 - y, x0 - x : x1 - x]
 
 
 def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[Appearance]:
@@ -94,6 +114,39 @@ def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[
                     (x0 + 40, 120 - 20 * j),
                 )
             )
+    return scene
+
+
+CROWD_SIZE = (960, 540)
+CROWD_RESIDENTS = (4, 59, 28)  # Alice, Bob, Carol in photos that are not enrolled
+CROWD_STRANGERS = (3, 8, 13, 18, 20, 22, 24, 29, 34, 38)  # ten other people
+CROWD_FACE_WIDTHS = (40, 45, 55, 65, 85, 110, 150, 200)  # one lane each, far to near
+CROP_PER_FACE_WIDTH = 2.2  # a head crop (`head_crop`) is about this many face widths tall
+
+
+def crowd_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[Appearance]:
+    """A busy room (960x540): eight lanes, one per face width from 40 to 200 px, far and small
+    at the top, near and large at the bottom. In each lane people walk across one after the
+    other, 1 s apart, lanes starting 0.9 s apart and half-way across at the start; a walk takes
+    (frame width / face width) seconds, between 6 and 16 s, so that near faces move more pixels
+    than far ones. Usually 6-8 faces are in view, some entering and some leaving. The 13 people
+    (residents Alice, Bob, Carol in photos that are not enrolled, and ten strangers) take turns,
+    so each is seen at several sizes."""
+    photos = [faces / f"img{n}.jpg" for n in (*CROWD_RESIDENTS, *CROWD_STRANGERS)]
+    width, height = CROWD_SIZE
+    total, gap = int(seconds * fps), int(fps)
+    scene: list[Appearance] = []
+    for lane, face_width in enumerate(CROWD_FACE_WIDTHS):
+        size = min(height, int(face_width * CROP_PER_FACE_WIDTH))
+        y = (height - size) * lane // (len(CROWD_FACE_WIDTHS) - 1)
+        walk = int(min(16.0, max(6.0, width / face_width)) * fps)
+        first = int(lane * 0.9 * fps) - walk // 2
+        for turn, start in enumerate(range(first, total, walk + gap)):
+            photo = photos[(lane * 5 + turn) % len(photos)]
+            left_to_right = (lane + turn) % 2 == 0
+            xs = (-size, width) if left_to_right else (width, -size)
+            end = min(total, start + walk)
+            scene.append(Appearance(photo, start, end, size, (xs[0], y), (xs[1], y), True))
     return scene
 
 

@@ -26,7 +26,7 @@ from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.motion import MotionGate
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.tracking import Observation, Track
+from app.pipeline.tracking import Observation, Track, unknown_after
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,6 @@ class WatchRules:
     motion_hold_s: float
     idle_detect_s: float
     confirm_frames: int
-
-    @property
-    def unknown_after(self) -> int:
-        """Embedded observations without any resident vote before a face is `unknown`: more
-        than a resident needs, so a face that is only slow to be recognised is not reported."""
-        return 2 * self.confirm_frames + 1
 
 
 @dataclass(frozen=True)
@@ -189,7 +183,7 @@ class Watcher:
             track.id not in reported
             and track.is_face
             and not track.votes()
-            and len(track.embedded) >= self._rules.unknown_after
+            and len(track.embedded) >= unknown_after(self._rules.confirm_frames)
         ):
             reported.add(track.id)
             if track.unrecognisable():  # too small for its blur: not a stranger, not anyone

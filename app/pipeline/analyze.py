@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from app.pipeline.align import AlignedFace, LandmarkAligner
 from app.pipeline.detect import Detector, FaceVerifier
 from app.pipeline.embed import ChipProfile, Embedder
 from app.pipeline.gallery import Enrollment, Gallery, view_id
-from app.pipeline.matching import BLUR_LEVELS, AcceptRule, kernel_for_sigma
+from app.pipeline.matching import BLUR_LEVELS, AcceptRule, kernel_for_sigma, relative_blur
 from app.pipeline.prefetch import prefetched
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.sharpness import sharpness
@@ -20,7 +21,7 @@ from app.pipeline.sources import FrameSource
 from app.pipeline.tracking import Observation, Track, Tracker, summarize
 
 MAX_LABELS = 100  # SIFIS `Labels` entries kept (the DHT gossips at most 64 KiB per message)
-REEMBED_AFTER_S = 2.0  # a settled track is re-embedded at least this often (seconds of video)
+REEMBED_AFTER_S = 2.0  # a decided track is re-embedded at least this often (seconds of video)
 MIN_MOVE_IOU = 0.5  # ... and whenever its box moved more than this between analysed frames
 
 Progress = Callable[[int, int], None]  # (frames decoded so far, expected frames)
@@ -33,7 +34,7 @@ class Stream:
     gallery: Gallery
     privacy: PrivacyLevel
     confirm: int  # matched frames a track needs (1 for a single image)
-    reembed_frames: int  # a settled track is re-embedded at least every this many frames
+    reembed_frames: int  # a decided track is re-embedded at least every this many frames
     tracker: Tracker = field(default_factory=Tracker)
     last_embedded: dict[int, int] = field(default_factory=dict)  # track id -> frame index
     analysed: int = 0
@@ -154,34 +155,63 @@ class Analyzer:
     ) -> list[Track]:
         """Track, embed and match the faces `boxes` of the next analysed frame (frame number
         `index`); returns the track of each box."""
-        confirm, privacy = stream.confirm, stream.privacy
-        profile = self.profile(privacy)
         tracks = stream.tracker.assign(stream.analysed, boxes)
         stream.analysed += 1
-        todo = [
+        due = [
             i
             for i, (box, track) in enumerate(zip(boxes, tracks, strict=True))
-            if not track.observations
-            or not track.settled(confirm)
-            or index - stream.last_embedded.get(track.id, -(10**9)) >= stream.reembed_frames
-            or box.iou(track.box) < MIN_MOVE_IOU
+            if self._due(stream, index, box, track)
         ]
-        faces = self.aligner.align(frame, [boxes[i] for i in todo], profile.padding)
-        vectors = self.embed(faces)
-        matches = self.match_embedded(vectors, faces, stream.gallery, privacy)
-        by_box = dict(zip(todo, zip(matches, vectors, strict=True), strict=True))
+        observed = dict(
+            zip(due, self._observe(frame, [boxes[i] for i in due], stream), strict=True)
+        )
         for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
-            match, vector = by_box.get(i, (None, None))
-            sharp = sharpness(frame, box) if match is not None else None
+            match, vector = observed.get(i, (None, None))
+            sharp = sharpness(frame, box) if vector is not None else None
             track.observations.append(Observation(index, box, match, vector, sharp))
             if stream.max_observations:
                 del track.observations[: -stream.max_observations]
             if match is not None:
                 stream.last_embedded[track.id] = index
-            unknown_candidate = len(track.observations) >= confirm and not track.votes()
+            unknown_candidate = len(track.observations) >= stream.confirm and not track.votes()
             if track.is_face is None and unknown_candidate:  # double-check before counting
                 track.is_face = self.verifier.is_face(frame, box)
         return tracks
+
+    @staticmethod
+    def _due(stream: Stream, index: int, box: Box, track: Track) -> bool:
+        """Whether a face needs a new match: its track is new or undecided, it has not been
+        matched for `reembed_frames`, or it moved (another face may have taken its place)."""
+        return (
+            not track.observations
+            or not track.decided(stream.confirm)
+            or index - stream.last_embedded.get(track.id, -(10**9)) >= stream.reembed_frames
+            or box.iou(track.box) < MIN_MOVE_IOU
+        )
+
+    def _observe(
+        self, frame: BlurredFrame, boxes: list[Box], stream: Stream
+    ) -> list[tuple[Match, np.ndarray | None]]:
+        """The rule's verdict on each face and its embedding. Faces too small for their blur are
+        unrecognisable whatever they look like, so only the others are aligned and embedded (in
+        one batch)."""
+        kernel = stream.privacy.kernel
+        nameable = [
+            i
+            for i, b in enumerate(boxes)
+            if self.rule.recognisable(relative_blur(kernel, b.w), b.w)
+        ]
+        faces = self.aligner.align(
+            frame, [boxes[i] for i in nameable], self.profile(stream.privacy).padding
+        )
+        vectors = self.embed(faces)
+        matches = self.match_embedded(vectors, faces, stream.gallery, stream.privacy)
+        embedded = dict(zip(nameable, zip(matches, vectors, strict=True), strict=True))
+        return [
+            embedded.get(i)
+            or (self.rule.judge(math.inf, None, relative_blur(kernel, b.w), b.w, 1), None)
+            for i, b in enumerate(boxes)
+        ]
 
     def analyze(
         self,

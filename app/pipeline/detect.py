@@ -36,10 +36,12 @@ def _detection_image(frame: BlurredFrame) -> tuple[np.ndarray, float]:
     return cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY), scale
 
 
-def _to_box(x: float, y: float, w: float, h: float, scale: float, frame: BlurredFrame) -> Box:
+def _to_box(
+    x: float, y: float, w: float, h: float, scale: float, frame: BlurredFrame, score: float | None
+) -> Box:
     x0, y0 = max(0, round(x / scale)), max(0, round(y / scale))
     x1, y1 = min(frame.width, round((x + w) / scale)), min(frame.height, round((y + h) / scale))
-    return Box(x0, y0, x1 - x0, y1 - y0)
+    return Box(x0, y0, x1 - x0, y1 - y0, score)
 
 
 class HaarDetector:
@@ -61,7 +63,7 @@ class HaarDetector:
         found = self._cascade.detectMultiScale(
             grey, scaleFactor=1.2, minNeighbors=5, minSize=(self._min, self._min)
         )
-        return [_to_box(x, y, w, h, scale, frame) for (x, y, w, h) in found]
+        return [_to_box(x, y, w, h, scale, frame, None) for (x, y, w, h) in found]
 
 
 class HogDetector:
@@ -78,7 +80,7 @@ class HogDetector:
     def detect(self, frame: BlurredFrame) -> list[Box]:
         grey, scale = _detection_image(frame)
         boxes = [
-            _to_box(r.left(), r.top(), r.width(), r.height(), scale, frame)
+            _to_box(r.left(), r.top(), r.width(), r.height(), scale, frame, None)
             for r in self._detector(grey, 0)
         ]
         return [b for b in boxes if min(b.w, b.h) >= self._min]
@@ -132,16 +134,22 @@ class YuNetDetector:
         with self._lock:
             self._net.setInputSize((pixels.shape[1], pixels.shape[0]))
             _, found = self._net.detect(pixels)
-        boxes = [] if found is None else [_dlib_style(*row[:4], scale, frame) for row in found]
+        boxes = (
+            []
+            if found is None
+            else [_dlib_style(*row[:4], scale, frame, float(row[14])) for row in found]
+        )
         return [b for b in boxes if min(b.w, b.h) >= self._min]
 
 
-def _dlib_style(x: float, y: float, w: float, h: float, scale: float, frame: BlurredFrame) -> Box:
+def _dlib_style(
+    x: float, y: float, w: float, h: float, scale: float, frame: BlurredFrame, score: float
+) -> Box:
     """A YuNet box as dlib's detectors would draw it (measured: 1.16 x wider, 0.87 x as tall,
     centred 3 % of the width left and 4.7 % of the height lower)."""
     cx, cy = x + w / 2 - 0.03 * w, y + h / 2 + 0.047 * h
     width, height = 1.16 * w, 0.87 * h
-    return _to_box(cx - width / 2, cy - height / 2, width, height, scale, frame)
+    return _to_box(cx - width / 2, cy - height / 2, width, height, scale, frame, score)
 
 
 DETECTORS = {"yunet": YuNetDetector, "opencv": HaarDetector, "dlib": HogDetector}

@@ -27,6 +27,12 @@ from app.domain import Box, Match, ResidentSighting
 MIN_IOU = 0.3
 
 
+def unknown_after(confirm_frames: int) -> int:
+    """Matches naming nobody before a track is an unknown face: more than a resident needs, so
+    that a face only slow to be recognised is not reported as a stranger."""
+    return 2 * confirm_frames + 1
+
+
 @dataclass(frozen=True)
 class Observation:
     frame: int
@@ -67,10 +73,14 @@ class Track:
         embedded = self.embedded
         return bool(embedded) and 2 * sum(o.match.unrecognisable for o in embedded) > len(embedded)
 
-    def settled(self, confirm_frames: int) -> bool:
-        """True when recent embedded observations agree, so one more is unlikely to change much."""
-        recent = self.embedded[-confirm_frames:]
-        return len(recent) >= confirm_frames and len({o.match.name for o in recent}) == 1
+    def decided(self, confirm_frames: int) -> bool:
+        """True when one more embedding is unlikely to change the verdict: the latest
+        `confirm_frames` matches name one resident, or the latest `unknown_after` name nobody."""
+        names = [o.match.name for o in self.embedded]
+        named, nobody = names[-confirm_frames:], names[-unknown_after(confirm_frames) :]
+        if len(named) == confirm_frames and named[0] is not None and len(set(named)) == 1:
+            return True
+        return len(nobody) == unknown_after(confirm_frames) and not any(nobody)
 
 
 class Tracker:

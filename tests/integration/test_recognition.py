@@ -109,6 +109,30 @@ def test_video_reports_the_resident_only_in_their_span(recognition, gallery, fac
     assert all(30 <= f <= 69 for f in result.labels)
 
 
+def test_faces_too_small_for_their_blur_are_never_embedded(
+    recognition, gallery, faces, tmp_path, monkeypatch
+):
+    # k = 25 leaves identity in faces wider than ~100 px: a large face is embedded, a small one
+    # is unrecognisable without being embedded
+    path = write_video(
+        tmp_path / "two.mp4",
+        [
+            Appearance(faces / "img5.jpg", 0, 50, 330, (20, 10), (40, 10)),
+            Appearance(faces / "img35.jpg", 0, 50, 130, (450, 60), (460, 60)),
+        ],
+        frames=50,
+    )
+    chips = []
+    embed = recognition.analyzer.embedder.embed
+    monkeypatch.setattr(
+        recognition.analyzer.embedder, "embed", lambda c: chips.append(len(c)) or embed(c)
+    )
+    result = recognize(recognition, gallery, path, 25)
+    assert result.unrecognisable_faces == 1
+    assert chips and max(chips) == 1  # the large face alone, in each frame it was matched
+    assert [r.name for r in result.residents] == ["Alice"]
+
+
 def test_hostile_files_are_refused_cleanly(recognition, gallery, faces, tmp_path):
     for expected, path in hostile_files(tmp_path, faces).items():
         with pytest.raises(AppError) as err:

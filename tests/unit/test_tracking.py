@@ -1,5 +1,5 @@
 from app.domain import Box, Match
-from app.pipeline.tracking import Observation, Track, Tracker, summarize
+from app.pipeline.tracking import Observation, Track, Tracker, summarize, unknown_after
 
 
 def hit(name):
@@ -72,3 +72,14 @@ def test_a_track_mostly_too_small_for_its_blur_is_unrecognisable_not_unknown():
     rarely = track(1, [(0, blurred), (5, hit(None)), (10, hit(None))])
     s = summarize([mostly, rarely], 2, 25.0, 100)
     assert (s.unrecognisable_faces, s.unknown_faces, s.residents) == (1, 1, ())
+
+
+def test_a_track_is_decided_by_agreeing_names_or_by_enough_matches_naming_nobody():
+    assert track(0, [(0, hit("Ann")), (5, hit("Ann"))]).decided(2)
+    assert not track(0, [(0, hit("Ben")), (5, hit("Ann"))]).decided(2)
+    assert not track(0, [(0, hit(None)), (5, hit(None))]).decided(2)  # may yet be recognised
+    nobody = [(f, hit(None)) for f in range(0, 25, 5)]
+    assert len(nobody) == unknown_after(2)
+    assert track(0, nobody).decided(2)
+    assert not track(0, [*nobody[:-1], (20, hit("Ann"))]).decided(2)
+    assert not track(0, [*nobody, (30, None)][1:]).decided(2)  # one not matched: 4 of 5
