@@ -19,7 +19,8 @@ WIDTH, HEIGHT = 640, 360
 class Appearance:
     """`photo` shown from frame `start` (inclusive) to `end` (exclusive), `size` px tall,
     moving linearly from `xy0` to `xy1` (top-left corner); kept whole inside the frame, or with
-    `walks_through`, cut at its edges (entering and leaving)."""
+    `walks_through`, cut at its edges (entering and leaving). The photo is cut `margin` face
+    widths around its face (`head_crop`)."""
 
     photo: Path
     start: int
@@ -28,17 +29,19 @@ class Appearance:
     xy0: tuple[int, int]
     xy1: tuple[int, int]
     walks_through: bool = False
+    margin: float = 0.6
 
 
-def head_crop(photo: Path) -> np.ndarray:
-    """The photo cropped around its largest Haar face with generous margins (head and shoulders)."""
+def head_crop(photo: Path, margin: float = 0.6) -> np.ndarray:
+    """The photo cropped around its largest Haar face, `margin` face widths on each side (0.6:
+    head and shoulders)."""
     img = cv2.imread(str(photo))
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     faces = cascade.detectMultiScale(
         cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 1.1, 5, minSize=(40, 40)
     )
     x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
-    m = int(0.6 * w)
+    m = int(margin * w)
     y0, y1 = max(0, y - m), min(img.shape[0], y + h + m)
     x0, x1 = max(0, x - m), min(img.shape[1], x + w + m)
     return img[y0:y1, x0:x1]
@@ -57,7 +60,7 @@ def write_video(
     rng = np.random.default_rng(7)
     background = rng.integers(90, 140, (height, width, 3), dtype=np.uint8)
     background = cv2.GaussianBlur(background, (9, 9), 0)
-    crops = {a.photo: head_crop(a.photo) for a in appearances}
+    crops = {(a.photo, a.margin): head_crop(a.photo, a.margin) for a in appearances}
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
         raise RuntimeError("cv2.VideoWriter cannot write mp4v here")
@@ -70,7 +73,7 @@ def write_video(
                 t = (i - a.start) / max(1, a.end - a.start - 1)
                 x = int(a.xy0[0] + t * (a.xy1[0] - a.xy0[0]))
                 y = int(a.xy0[1] + t * (a.xy1[1] - a.xy0[1]))
-                crop = crops[a.photo]
+                crop = crops[a.photo, a.margin]
                 w = int(crop.shape[1] * a.size / crop.shape[0])
                 tile = cv2.resize(crop, (w, a.size), interpolation=cv2.INTER_AREA)
                 if not a.walks_through:
@@ -117,36 +120,41 @@ def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[
     return scene
 
 
-CROWD_SIZE = (960, 540)
+CROWD_SIZE = (WIDTH, HEIGHT)
 CROWD_RESIDENTS = (4, 59, 28)  # Alice, Bob, Carol in photos that are not enrolled
 CROWD_STRANGERS = (3, 8, 13, 18, 20, 22, 24, 29, 34, 38)  # ten other people
-CROWD_FACE_WIDTHS = (40, 45, 55, 65, 85, 110, 150, 200)  # one lane each, far to near
-CROP_PER_FACE_WIDTH = 2.2  # a head crop (`head_crop`) is about this many face widths tall
+CROWD_FACE_WIDTHS = (40, 45, 50, 60, 70, 90, 130, 200)  # one lane each, far to near
+CROWD_MARGIN = 0.25  # face widths of head around each face
+CROP_PER_FACE_WIDTH = 1 + 2 * CROWD_MARGIN  # a head crop is about this many face widths tall
 
 
 def crowd_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[Appearance]:
-    """A busy room (960x540): eight lanes, one per face width from 40 to 200 px, far and small
-    at the top, near and large at the bottom. In each lane people walk across one after the
-    other, 1 s apart, lanes starting 0.9 s apart and half-way across at the start; a walk takes
-    (frame width / face width) seconds, between 6 and 16 s, so that near faces move more pixels
-    than far ones. Usually 6-8 faces are in view, some entering and some leaving. The 13 people
-    (residents Alice, Bob, Carol in photos that are not enrolled, and ten strangers) take turns,
-    so each is seen at several sizes."""
+    """A busy room (640x360, as many home cameras stream): eight lanes, one per face width from
+    40 to 200 px, far and small at the top, near and large at the bottom (cut by the frame). In
+    each lane people walk across one after the other, 1 s apart (4 s in the two nearest lanes),
+    lanes starting 0.9 s apart and half-way across at the start; a walk takes (frame width /
+    face width) seconds, between 6 and 16 s, so that near faces move more pixels than far ones.
+    Usually 4-8 faces are in view, some entering and some leaving, near ones hiding far ones.
+    The 13 people (residents Alice, Bob, Carol in photos that are not enrolled, and ten
+    strangers) take turns, so each is seen at several sizes."""
     photos = [faces / f"img{n}.jpg" for n in (*CROWD_RESIDENTS, *CROWD_STRANGERS)]
     width, height = CROWD_SIZE
-    total, gap = int(seconds * fps), int(fps)
+    total = int(seconds * fps)
     scene: list[Appearance] = []
     for lane, face_width in enumerate(CROWD_FACE_WIDTHS):
-        size = min(height, int(face_width * CROP_PER_FACE_WIDTH))
+        size = int(face_width * CROP_PER_FACE_WIDTH)
         y = (height - size) * lane // (len(CROWD_FACE_WIDTHS) - 1)
         walk = int(min(16.0, max(6.0, width / face_width)) * fps)
+        gap = int((4 if face_width > 100 else 1) * fps)
         first = int(lane * 0.9 * fps) - walk // 2
         for turn, start in enumerate(range(first, total, walk + gap)):
             photo = photos[(lane * 5 + turn) % len(photos)]
             left_to_right = (lane + turn) % 2 == 0
             xs = (-size, width) if left_to_right else (width, -size)
             end = min(total, start + walk)
-            scene.append(Appearance(photo, start, end, size, (xs[0], y), (xs[1], y), True))
+            scene.append(
+                Appearance(photo, start, end, size, (xs[0], y), (xs[1], y), True, CROWD_MARGIN)
+            )
     return scene
 
 

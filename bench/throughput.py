@@ -5,7 +5,7 @@
 
 The videos: 30 s at 25 fps made from the test photos (bench/synth_video.py):
 - simple: 640x360, 1-3 large faces moving, a face-free second every 4 s;
-- crowd: 960x540, up to 8 faces 40-200 px wide walking across, entering and leaving.
+- crowd: 640x360, up to 8 faces 40-200 px wide walking across, entering and leaving.
 Figures (median of --runs, each in a fresh process so that caches and peak RSS are honest):
 - ours at the default analysis rate (ANALYSIS_FPS) and analysing every frame: real-time factor
   = video seconds / wall seconds of the analysis (models already loaded), and the seconds per

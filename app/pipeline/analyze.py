@@ -173,10 +173,20 @@ class Analyzer:
                 del track.observations[: -stream.max_observations]
             if match is not None:
                 stream.last_embedded[track.id] = index
-            unknown_candidate = len(track.observations) >= stream.confirm and not track.votes()
-            if track.is_face is None and unknown_candidate:  # double-check before counting
-                track.is_face = self.verifier.is_face(frame, box)
+            if len(track.observations) >= stream.confirm and not track.votes():
+                self._verify(frame, box, track)  # double-check before counting
         return tracks
+
+    def _verify(self, frame: BlurredFrame, box: Box, track: Track) -> None:
+        """The verifier's verdict on a track no resident was matched in, asked once: thoroughly
+        when it would be an unknown face, cheaply when unrecognisable (no name is at stake) -
+        and thoroughly after all if a cheap "no" track becomes recognisable."""
+        thorough = not track.unrecognisable()
+        if track.is_face is None or (
+            not track.is_face and thorough and not track.verified_thoroughly
+        ):
+            track.is_face = self.verifier.is_face(frame, box, thorough)
+            track.verified_thoroughly = thorough
 
     @staticmethod
     def _due(stream: Stream, index: int, box: Box, track: Track) -> bool:

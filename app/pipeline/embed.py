@@ -63,8 +63,11 @@ class DlibEmbedder:
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads  # 0: one per core
+        graph = dlib_net.converted(model_file, model_file.parent)
         self._session = onnxruntime.InferenceSession(
-            dlib_net.build_onnx(model_file), options, providers=["CPUExecutionProvider"]
+            graph if isinstance(graph, bytes) else str(graph),
+            options,
+            providers=["CPUExecutionProvider"],
         )
 
     def embed(self, chips: list[np.ndarray]) -> np.ndarray:

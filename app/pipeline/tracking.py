@@ -48,6 +48,7 @@ class Track:
     observations: list[Observation] = field(default_factory=list)
     last_ordinal: int = -1
     is_face: bool | None = None  # the verifier's verdict, asked only about unknown candidates
+    verified_thoroughly: bool = False  # ... by all its signals (app/pipeline/detect.py)
 
     @property
     def box(self) -> Box:

@@ -94,3 +94,27 @@ def test_serve_start_up_failures_exit_2_with_one_line(settings, tmp_path):
     assert out.returncode == 2
     assert out.stderr.startswith("error [startup]: ") and out.stderr.count("\n") == 1
     assert "Traceback" not in out.stderr
+
+
+def test_the_default_recognizer_never_loads_tensorflow(settings, faces, tmp_path):
+    """TensorFlow (DeepFace's model zoo) is loaded only when a DeepFace model is selected."""
+    script = (
+        "import runpy, sys\n"
+        "sys.argv = ['app', 'recognize', sys.argv[1], '--db', sys.argv[2], '--privacy', '9']\n"
+        "try:\n"
+        "    runpy.run_module('app', run_name='__main__')\n"
+        "finally:\n"
+        "    print('TF', sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('tensorflow', 'keras', 'tf_keras')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(faces / "img4.jpg"), str(settings.database_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "STATE_DIR": str(settings.state_dir)},
+        timeout=300,
+        check=False,
+    )
+    assert "Alice" in out.stdout, out.stderr[-2000:]
+    assert "TF []" in out.stdout

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.errors import ModelUnavailable
-from app.pipeline import models
+from app.pipeline import dlib_net, models
 from app.pipeline.embed import DlibEmbedder
 from app.pipeline.privacy import PrivacyLevel
 
@@ -51,3 +51,25 @@ def test_a_damaged_model_file_is_refused_clearly(tmp_path, weights):
         DlibEmbedder(damaged)
     with pytest.raises(ModelUnavailable, match="cannot be read"):
         DlibEmbedder(tmp_path / "missing.dat")
+
+
+def test_the_graph_is_built_once_beside_its_source_and_rebuilt_when_the_source_changes(
+    tmp_path, weights
+):
+    source = tmp_path / models.DLIB_RESNET
+    source.write_bytes((weights / models.DLIB_RESNET).read_bytes())
+    first = dlib_net.converted(source, tmp_path)
+    built_at = first.stat().st_mtime_ns
+    assert dlib_net.converted(source, tmp_path) == first
+    assert first.stat().st_mtime_ns == built_at  # not rebuilt
+    with source.open("ab") as f:
+        f.write(b"\0")  # another file: another graph
+    assert dlib_net.converted(source, tmp_path) != first
+
+
+def test_a_models_folder_that_cannot_be_written_still_gives_the_graph(tmp_path, weights):
+    folder = tmp_path / "not-a-folder"
+    folder.write_text("")  # writing into it fails, even as root
+    graph = dlib_net.converted(weights / models.DLIB_RESNET, folder)
+    assert isinstance(graph, bytes) and len(graph) > 20_000_000
+    assert DlibEmbedder(weights / models.DLIB_RESNET).embed([]).shape == (0, 128)
