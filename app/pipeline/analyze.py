@@ -39,6 +39,8 @@ class Stream:
     last_embedded: dict[int, int] = field(default_factory=dict)  # track id -> frame index
     analysed: int = 0
     max_observations: int | None = None  # a long-lived stream keeps each track's latest only
+    # unrecognisable faces get the verifier's MMOD opinion too (single images: one call, cheap)
+    verify_unrecognisable: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class Analyzer:
         """A new frame sequence to analyse incrementally with `step` (a video, a watched
         camera); `fps` is its frame rate (0 = single images)."""
         reembed_frames = max(1, round(REEMBED_AFTER_S * fps)) if fps else 1
-        return Stream(gallery, privacy, confirm, reembed_frames)
+        return Stream(gallery, privacy, confirm, reembed_frames, verify_unrecognisable=not fps)
 
     def step(
         self, stream: Stream, index: int, frame: BlurredFrame, boxes: list[Box]
@@ -174,14 +176,15 @@ class Analyzer:
             if match is not None:
                 stream.last_embedded[track.id] = index
             if len(track.observations) >= stream.confirm and not track.votes():
-                self._verify(frame, box, track)  # double-check before counting
+                self._verify(frame, box, track, stream)  # double-check before counting
         return tracks
 
-    def _verify(self, frame: BlurredFrame, box: Box, track: Track) -> None:
+    def _verify(self, frame: BlurredFrame, box: Box, track: Track, stream: Stream) -> None:
         """The verifier's verdict on a track no resident was matched in, asked once: thoroughly
-        when it would be an unknown face, cheaply when unrecognisable (no name is at stake) -
-        and thoroughly after all if a cheap "no" track becomes recognisable."""
-        thorough = not track.unrecognisable()
+        when it would be an unknown face; in a video or camera, cheaply when it is unrecognisable
+        (no name is at stake, and MMOD's ~0.3 s per small blurred passer-by would cost more than
+        all else), and thoroughly after all if a cheap "no" track becomes recognisable."""
+        thorough = stream.verify_unrecognisable or not track.unrecognisable()
         if track.is_face is None or (
             not track.is_face and thorough and not track.verified_thoroughly
         ):
