@@ -39,7 +39,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from app.bus.events import EntityEvent, Event, ResultEvent, WatchEvent
-from app.bus.publisher import BusMisconfigured, BusUnavailable
+from app.bus.publisher import BusMisconfigured, BusUnavailable, Undeliverable
 from app.domain import EVENT_TYPES, CameraEvent, MediaType
 from app.sifis import event_fields
 from app.store.outbox import Message
@@ -181,7 +181,10 @@ class MqttPublisher:
     def send(self, message: Message) -> None:
         if not self._ready.is_set():
             raise BusUnavailable("not connected to the MQTT broker")
-        info = self._client.publish(message.topic, message.payload, QOS, message.retain)
+        try:
+            info = self._client.publish(message.topic, message.payload, QOS, message.retain)
+        except (ValueError, TypeError) as exc:  # topic or payload MQTT cannot carry
+            raise Undeliverable(f"MQTT refuses the message: {exc}") from exc
         try:
             info.wait_for_publish(self._ack_timeout_s)
         except (RuntimeError, ValueError) as exc:

@@ -137,6 +137,19 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX positives_name ON positives (gallery, name)",
     "ALTER TABLE events ADD COLUMN face_px INTEGER",
     "ALTER TABLE events ADD COLUMN sharpness REAL",
+    # Messages a bus can never accept, set aside with the reason (app/store/outbox.py)
+    """
+    CREATE TABLE dead_letters (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        destination  TEXT NOT NULL,
+        topic        TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        retain       INTEGER NOT NULL,
+        reason       TEXT NOT NULL,
+        failed       REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX dead_letters_destination ON dead_letters (destination, id)",
 )
 
 
