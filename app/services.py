@@ -5,6 +5,7 @@ cases from Settings. The shells (app/api, app/cli.py, app/dht_requests.py) recei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import cv2
@@ -63,18 +64,25 @@ class Stores:
     @classmethod
     def open(cls, settings: Settings) -> Stores:
         db = Database(settings.state_db)
+        log = ResidentLog(db)
+
+        def sync(gallery: str) -> None:
+            """Labelled faces follow their residents' identities, however those changed."""
+            if Path(gallery).is_dir():
+                log.sync(Path(gallery))
+
         return cls(
             db,
             AuditLog(db, settings.audit_retention_days),
             SqliteEmbeddingCache(db),
             Outbox(db, settings.outbox_max_messages),
             SeenRequests(db),
-            ResidentLog(db),
+            log,
             CameraStore(db),
             EventStore(db, settings.event_retention_days),
             Announced(db),
-            FaceLabels(db, "negatives", settings.negative_retention_days),
-            FaceLabels(db, "positives", settings.positive_retention_days),
+            FaceLabels(db, "negatives", settings.negative_retention_days, sync=sync),
+            FaceLabels(db, "positives", settings.positive_retention_days, sync=sync),
         )
 
 

@@ -150,6 +150,11 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "CREATE INDEX dead_letters_destination ON dead_letters (destination, id)",
+    # Residents' identities (app/residents/changes.py): labelled faces belong to one, not to a name
+    "ALTER TABLE resident_state ADD COLUMN resident_id TEXT",
+    "ALTER TABLE resident_state ADD COLUMN images TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE negatives ADD COLUMN resident_id TEXT",
+    "ALTER TABLE positives ADD COLUMN resident_id TEXT",
 )
 
 
