@@ -39,6 +39,7 @@ from app.store.bus_requests import SeenRequests
 from app.store.cameras import CameraStore
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
+from app.store.entity_slugs import EntitySlugs
 from app.store.events import EventStore
 from app.store.face_labels import FaceLabels
 from app.store.outbox import Outbox
@@ -60,6 +61,7 @@ class Stores:
     announced: Announced
     negatives: FaceLabels
     positives: FaceLabels
+    slugs: EntitySlugs
 
     @classmethod
     def open(cls, settings: Settings) -> Stores:
@@ -83,6 +85,7 @@ class Stores:
             Announced(db),
             FaceLabels(db, "negatives", settings.negative_retention_days, sync=sync),
             FaceLabels(db, "positives", settings.positive_retention_days, sync=sync),
+            EntitySlugs(db),
         )
 
 
@@ -110,7 +113,7 @@ class Services:
         recognition.cameras = cameras.urls
         recognition.negatives = stores.negatives.vectors
         recognition.positives = stores.positives.vectors
-        bus = build_bus(settings, stores.outbox)
+        bus = build_bus(settings, stores.outbox, stores.slugs)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
         dht_requests = (

@@ -22,6 +22,7 @@ from app.bus.publisher import Publisher
 from app.bus.sender import Sender
 from app.config import Settings
 from app.sifis import RequestIds, progress_value
+from app.store.entity_slugs import EntitySlugs
 from app.store.outbox import Companion, Outbox
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class Bus:
         self._started = False
 
 
-def build_bus(settings: Settings, outbox: Outbox) -> Bus:
+def build_bus(settings: Settings, outbox: Outbox, slugs: EntitySlugs) -> Bus:
     """The publishers DHT_URL and MQTT_URL ask for (none, one or both); nothing connects yet."""
     publishers: list[Publisher] = []
     dht = None
@@ -140,6 +141,7 @@ def build_bus(settings: Settings, outbox: Outbox) -> Bus:
                 settings.mqtt_discovery_prefix,
                 sorted(settings.cameras),
                 settings.bus_retry_max_s,
+                slugs,
                 settings.mqtt_ca_file,
             )
         )

@@ -13,7 +13,8 @@ Home Assistant discovery: on every connection, one retained sensor config per co
 and one for `files`, under MQTT_DISCOVERY_PREFIX.
 
 Watched cameras (docs/cameras.md): every event on `P/events`; per resident a retained
-`P/presence/<slug>` (`ON`/`OFF`) and `P/presence/<slug>/last_seen`; per watched camera
+`P/presence/<slug>` (`ON`/`OFF`) and `P/presence/<slug>/last_seen`, `<slug>` being its stored
+slug (app/store/entity_slugs.py), as in its entity ids; per watched camera
 `P/<camera>/unknown` and an `event` entity's `P/<camera>/event`. Their discovery configs come and
 go with the residents and watched cameras (`EntityEvent`; an empty retained config removes one).
 """
@@ -42,6 +43,7 @@ from app.bus.events import EntityEvent, Event, ResultEvent, WatchEvent
 from app.bus.publisher import BusMisconfigured, BusUnavailable, Undeliverable
 from app.domain import EVENT_TYPES, CameraEvent, MediaType
 from app.sifis import event_fields
+from app.store.entity_slugs import EntitySlugs
 from app.store.outbox import Message
 
 log = logging.getLogger(__name__)
@@ -90,11 +92,6 @@ def topic_level(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", text) or "_"
 
 
-def slug(name: str) -> str:
-    """A name as Home Assistant's object ids have it: lower case, `_` for anything else."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "_"
-
-
 class MqttPublisher:
     name = "mqtt"
 
@@ -105,9 +102,11 @@ class MqttPublisher:
         discovery_prefix: str,
         sources: Sequence[str],
         retry_max_s: float,
+        slugs: EntitySlugs,
         ca_file: Path | None = None,
         ack_timeout_s: float = 5.0,
     ) -> None:
+        self._slugs = slugs
         self.prefix, self._discovery_prefix = prefix.rstrip("/"), discovery_prefix.rstrip("/")
         self._sources = tuple(dict.fromkeys([*sources, FILES_SOURCE]))
         self._ack_timeout_s = ack_timeout_s
@@ -134,7 +133,7 @@ class MqttPublisher:
         return f"{self.prefix}/{topic_level(source)}/last_resident"
 
     def presence_topic(self, resident: str) -> str:
-        return f"{self.prefix}/presence/{slug(resident)}"
+        return f"{self.prefix}/presence/{self._slugs.of('resident', resident)}"
 
     def camera_topic(self, camera: str, what: str) -> str:
         return f"{self.prefix}/{topic_level(camera)}/{what}"
@@ -257,7 +256,12 @@ class MqttPublisher:
         and the initial (or cleared) retained states."""
         if not self._discovery_prefix:
             return []
-        key = slug(e.name)
+        messages = self._entity_messages(e, self._slugs.of(e.kind, e.name))
+        if not e.present:
+            self._slugs.release(e.kind, e.name)
+        return messages
+
+    def _entity_messages(self, e: EntityEvent, key: str) -> list[Message]:
         if e.kind == "resident":
             presence = self.presence_topic(e.name)
             return [

@@ -155,6 +155,16 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE resident_state ADD COLUMN images TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE negatives ADD COLUMN resident_id TEXT",
     "ALTER TABLE positives ADD COLUMN resident_id TEXT",
+    # Slugs of Home Assistant entities, unique per kind (app/store/entity_slugs.py)
+    """
+    CREATE TABLE entity_slugs (
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        PRIMARY KEY (kind, name),
+        UNIQUE (kind, slug)
+    )
+    """,
 )
 
 

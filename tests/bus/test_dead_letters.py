@@ -13,6 +13,7 @@ from app.bus import STALLED_AFTER_S, build_bus
 from app.bus.events import ResultEvent
 from app.config import Settings
 from app.store.db import Database
+from app.store.entity_slugs import EntitySlugs
 from app.store.outbox import Message, Outbox
 from tests.bus.broker import Subscriber
 from tests.bus.test_mqtt import CAMERA_VALUE, make_bus
@@ -46,7 +47,8 @@ def test_an_unsendable_message_is_dead_lettered_and_the_sender_goes_on(tmp_path,
 def test_health_names_a_stalled_destination(tmp_path, broker):
     now = [1000.0]
     settings = Settings(state_dir=tmp_path / "state", mqtt_url=broker.url, bus_retry_max_s=1)
-    bus = build_bus(settings, Outbox(Database(tmp_path / "outbox.sqlite3"), 100, lambda: now[0]))
+    db = Database(tmp_path / "outbox.sqlite3")
+    bus = build_bus(settings, Outbox(db, 100, lambda: now[0]), EntitySlugs(db))
     broker.stop()  # nothing can be delivered
     bus.start()
     try:
