@@ -16,8 +16,10 @@ closes only connections idle for `channel_timeout`. Two guards the app cannot pr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 
+from flask import request
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 
@@ -94,3 +96,9 @@ def guarded_channel(
         (GuardedChannel,),
         {"parser_class": parser, "read_timeout_s": read_timeout_s},
     )
+
+
+def client_gone() -> Callable[[], bool]:
+    """Whether the current request's client has closed its connection: waitress tells, since it
+    reads ahead on the connection (`channel_request_lookahead`); always False elsewhere."""
+    return request.environ.get("waitress.client_disconnected", lambda: False)

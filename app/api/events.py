@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from app.api.connections import client_gone
 from app.api.params import event_type
 from app.api.runtime import runtime
 from app.api.spec import Reply, operation
@@ -93,7 +94,7 @@ def stream() -> Response:
     subscription = feed.subscribe()  # before reading the backlog: nothing falls in between
     # waitress tells when the client has gone (channel_request_lookahead): the stream's slot is
     # freed within DISCONNECT_CHECK_S, not at the next write (a page left holds it no longer)
-    gone = request.environ.get("waitress.client_disconnected", lambda: False)
+    gone = client_gone()
 
     def events() -> Iterator[str]:
         last = since
