@@ -7,7 +7,8 @@ Topics under the prefix `P` (MQTT_TOPIC_PREFIX):
   analysis_id.
 - `P/<source>/last_resident`: the last resident recognised by that source, retained (the state of
   Home Assistant's "last recognized resident" sensor). The source is the camera's name for camera
-  analyses and `files` for videos and images.
+  analyses and `files` for videos and images; cameras analysed by URL or device index retain
+  nothing, and a watched camera's state is cleared with its entities.
 - `P/results`: the SIFIS `value` of every finished analysis (or its error), JSON.
 Home Assistant discovery: on every connection, one retained sensor config per configured camera
 and one for `files`, under MQTT_DISCOVERY_PREFIX.
@@ -164,7 +165,7 @@ class MqttPublisher:
             )
             for sighting in value.get("residents") or ()
         ]
-        if value.get("residents"):
+        if value.get("residents") and not _ad_hoc(str(camera)):
             last = max(value["residents"], key=lambda s: s["last_seen_s"])
             messages.append(Message(self.state_topic(str(camera)), last["name"], retain=True))
         messages.append(Message(f"{self.prefix}/results", _dumps(value)))
@@ -324,9 +325,15 @@ class MqttPublisher:
                 },
                 e.present,
             ),
-            *([] if e.name in self._sources else [self._last_resident_config(e.name, e.present)]),
+            *([] if e.name in self._sources else self._last_resident(e.name, e.present)),
             Message(self.camera_topic(e.name, "unknown"), "OFF" if e.present else "", retain=True),
         ]
+
+    def _last_resident(self, camera: str, present: bool) -> list[Message]:
+        """A watched camera's "last recognized resident" sensor; when it goes, its retained
+        state goes too (an empty retained payload clears it)."""
+        config = self._last_resident_config(camera, present)
+        return [config] if present else [config, Message(self.state_topic(camera), "", True)]
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
@@ -345,6 +352,13 @@ class MqttPublisher:
     ) -> None:
         self._ready.clear()
         log.warning("disconnected from the MQTT broker: %s", reason)
+
+
+def _ad_hoc(source: str) -> bool:
+    """A camera analysed by URL or device index rather than by name (its label is
+    `scheme://host:port` or the index): nothing is retained for it, or every URL would leave a
+    retained topic behind for good."""
+    return "://" in source or source.isdigit()
 
 
 def _dumps(value: dict[str, Any]) -> str:
