@@ -410,9 +410,17 @@ class CameraSource(FrameSource):
         self._cap, self._relay = _open_camera(target, limits, abandon)
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if width * height > limits.max_frame_pixels:  # as the stream announces it: refused
+            self._release()  # before a frame is decoded for us (an 8K one cost 1.4 GB)
+            _check_resolution(width, height, limits)
         self._frame_pixels = max(width * height, 0)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
+
+    def _release(self) -> None:
+        self._cap.release()
+        if self._relay is not None:
+            self._relay.close()
 
     def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
         cap, limits = self._cap, self.limits
@@ -442,9 +450,7 @@ class CameraSource(FrameSource):
                 next_analysed += interval
                 yield index, self.privacy.blur(frame)
         finally:
-            cap.release()
-            if self._relay is not None:
-                self._relay.close()
+            self._release()
             elapsed = time.monotonic() - start
             if self.count_frames > 1 and elapsed > 0:
                 self.fps = self.count_frames / elapsed
