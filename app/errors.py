@@ -105,6 +105,12 @@ class AnalysisTimeout(AppError):
     code = "analysis_timeout"
 
 
+class ClientGone(AppError):
+    """The client closed its connection before the answer: its analysis was stopped."""
+
+    code = "client_gone"
+
+
 class AnalysisInterrupted(AppError):
     """The analysis stopped twice without an answer (a crash; a queue worker that died)."""
 

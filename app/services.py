@@ -5,6 +5,7 @@ cases from Settings. The shells (app/api, app/cli.py, app/dht_requests.py) recei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import cv2
@@ -38,6 +39,7 @@ from app.store.bus_requests import SeenRequests
 from app.store.cameras import CameraStore
 from app.store.db import Database
 from app.store.embeddings import SqliteEmbeddingCache
+from app.store.entity_slugs import EntitySlugs
 from app.store.events import EventStore
 from app.store.face_labels import FaceLabels
 from app.store.outbox import Outbox
@@ -59,22 +61,31 @@ class Stores:
     announced: Announced
     negatives: FaceLabels
     positives: FaceLabels
+    slugs: EntitySlugs
 
     @classmethod
     def open(cls, settings: Settings) -> Stores:
         db = Database(settings.state_db)
+        log = ResidentLog(db)
+
+        def sync(gallery: str) -> None:
+            """Labelled faces follow their residents' identities, however those changed."""
+            if Path(gallery).is_dir():
+                log.sync(Path(gallery))
+
         return cls(
             db,
             AuditLog(db, settings.audit_retention_days),
             SqliteEmbeddingCache(db),
             Outbox(db, settings.outbox_max_messages),
             SeenRequests(db),
-            ResidentLog(db),
+            log,
             CameraStore(db),
             EventStore(db, settings.event_retention_days),
             Announced(db),
-            FaceLabels(db, "negatives", settings.negative_retention_days),
-            FaceLabels(db, "positives", settings.positive_retention_days),
+            FaceLabels(db, "negatives", settings.negative_retention_days, sync=sync),
+            FaceLabels(db, "positives", settings.positive_retention_days, sync=sync),
+            EntitySlugs(db),
         )
 
 
@@ -102,7 +113,7 @@ class Services:
         recognition.cameras = cameras.urls
         recognition.negatives = stores.negatives.vectors
         recognition.positives = stores.positives.vectors
-        bus = build_bus(settings, stores.outbox)
+        bus = build_bus(settings, stores.outbox, stores.slugs)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
         dht_requests = (

@@ -43,7 +43,8 @@ def value(request_id: str) -> dict:
 
 def make_bus(folder: Path, **bus: str) -> Bus:
     settings = Settings(state_dir=folder, outbox_max_messages=1_000_000, **bus)
-    return build_bus(settings, Stores.open(settings).outbox)
+    stores = Stores.open(settings)
+    return build_bus(settings, stores.outbox, stores.slugs)
 
 
 def measure(

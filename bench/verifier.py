@@ -102,7 +102,8 @@ def main() -> None:
             rows += judge("LFW", image, kernel, detector, hog, cnn)
     with tempfile.TemporaryDirectory() as tmp:
         video = write_video(Path(tmp) / "crowd.mp4", crowd_scene(FACES), 750, 25.0, CROWD_SIZE)
-        capture = cv2.VideoCapture(str(video))
+        stream = video.open("rb")  # FFmpeg opens no file by name in this process
+        capture = cv2.VideoCapture(stream, cv2.CAP_FFMPEG, [])
         index, ok = 0, True
         while ok:
             ok, image = capture.read()

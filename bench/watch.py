@@ -66,7 +66,8 @@ def crowd_frames(workdir: Path) -> list[bytes]:
         CROWD_FPS,
         CROWD_SIZE,
     )
-    capture, frames = cv2.VideoCapture(str(video)), []
+    stream = video.open("rb")  # FFmpeg opens no file by name in this process
+    capture, frames = cv2.VideoCapture(stream, cv2.CAP_FFMPEG, []), []
     ok, frame = capture.read()
     while ok:
         frames.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())

@@ -11,6 +11,7 @@ from typing_extensions import TypedDict
 
 from app.analyses import AnalysisOrder, Job, Media
 from app.api import params
+from app.api.connections import client_gone
 from app.api.runtime import runtime
 from app.api.spec import Reply, Shape
 from app.api.uploads import gallery_name
@@ -95,7 +96,11 @@ def analyse(
         publish=rt.settings.publish_http_results,
     )
 
+    gone = client_gone()
+
     def on_pool(job: Job) -> AnalysisResult:  # or on the queue's workers, with QUEUE_URL
-        return (rt.queue or rt.pool).run(job, rt.settings.request_timeout_s)
+        if rt.queue is not None:
+            return rt.queue.run(job, rt.settings.request_timeout_s)
+        return rt.pool.run(job, rt.settings.request_timeout_s, gone)
 
     return jsonify(envelope(services.analyses.run(order, trail, on_pool)))

@@ -15,9 +15,15 @@ closes only connections idle for `channel_timeout`. Two guards the app cannot pr
 
 from __future__ import annotations
 
+import fcntl
+import socket
+import struct
+import termios
 import time
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 
+from flask import request
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 
@@ -94,3 +100,32 @@ def guarded_channel(
         (GuardedChannel,),
         {"parser_class": parser, "read_timeout_s": read_timeout_s},
     )
+
+
+def client_gone() -> Callable[[], bool]:
+    """Whether the current request's client has closed its connection: waitress tells, since it
+    reads ahead on the connection (`channel_request_lookahead`); always False elsewhere."""
+    return request.environ.get("waitress.client_disconnected", lambda: False)
+
+
+def unsent_bytes() -> Callable[[], int]:
+    """How many bytes of the current response the client has not taken yet: those waitress
+    holds, plus those in the connection's kernel send queue (Linux `SIOCOUTQ`, which alone holds
+    megabytes on loopback). Without a bound a stream's output piles up there for a client that
+    does not read. Always 0 outside waitress."""
+    channel = getattr(client_gone(), "__self__", None)  # the bound method's HTTPChannel
+    if channel is None:
+        return lambda: 0
+
+    def unsent() -> int:
+        return channel.total_outbufs_len + _send_queue(channel.socket)
+
+    return unsent
+
+
+def _send_queue(sock: socket.socket) -> int:
+    """Bytes in a socket's kernel send queue, not yet acknowledged by the peer (0 if unknown)."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]
+    except (OSError, ValueError, AttributeError):  # closed, or a platform without SIOCOUTQ
+        return 0

@@ -61,6 +61,7 @@ STATUS: dict[str, int] = {
     "media_too_large": 422,
     "enrollment_rejected": 422,
     "no_face_found": 422,
+    "client_gone": 499,  # nobody reads it; the audit log records it
     "internal_error": 500,
     "camera_unavailable": 502,
     "image_url_unavailable": 502,

@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal, NotRequired
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from app.api.connections import client_gone, unsent_bytes
 from app.api.params import event_type
 from app.api.runtime import runtime
 from app.api.spec import Reply, operation
-from app.cameras.feed import StreamEnded
+from app.cameras.feed import QUEUE, StreamEnded
 from app.domain import EVENT_TYPES, CameraEvent
 from app.errors import InvalidParameter
 from app.sifis import Event, event_fields
@@ -93,7 +95,8 @@ def stream() -> Response:
     subscription = feed.subscribe()  # before reading the backlog: nothing falls in between
     # waitress tells when the client has gone (channel_request_lookahead): the stream's slot is
     # freed within DISCONNECT_CHECK_S, not at the next write (a page left holds it no longer)
-    gone = request.environ.get("waitress.client_disconnected", lambda: False)
+    gone = client_gone()
+    behind = Backlog(unsent_bytes())
 
     def events() -> Iterator[str]:
         last = since
@@ -102,8 +105,10 @@ def stream() -> Response:
             while True:
                 page = feed.store.query(EventQuery(since=last))
                 for event in page.events:
+                    if behind.too_far(subscription.waiting):
+                        return  # the client resumes from its last id
                     last = event.id
-                    yield _sse(event)
+                    yield behind.sent(_sse(event))
                 if len(page.events) < MAX_PAGE:
                     break
             quiet_s = 0.0
@@ -118,8 +123,10 @@ def stream() -> Response:
                         quiet_s = 0.0
                         yield ": keepalive\n\n"
                 elif event.id > last:
+                    if behind.too_far(subscription.waiting):
+                        return
                     last = event.id
-                    yield _sse(event)
+                    yield behind.sent(_sse(event))
         finally:
             subscription.close()
 
@@ -127,6 +134,30 @@ def stream() -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
+
+
+class Backlog:
+    """How many events a stream's client has not taken yet: those waitress still holds for it
+    (told by its unsent bytes) and those waiting in its subscription. Past QUEUE the stream
+    ends, as docs/cameras.md promises, rather than buffer without bound for a client that does
+    not read (362 KB had piled up for one)."""
+
+    def __init__(self, unsent: Callable[[], int]) -> None:
+        self._unsent = unsent
+        self._ends: deque[int] = deque()  # where each event handed to waitress ends, in bytes
+        self._handed = 0
+
+    def sent(self, chunk: str) -> str:
+        size = len(chunk.encode())
+        self._handed += size + len(f"{size:x}") + 4  # waitress sends it as one HTTP chunk
+        self._ends.append(self._handed)
+        return chunk
+
+    def too_far(self, waiting: int) -> bool:
+        taken = self._handed - self._unsent()
+        while self._ends and self._ends[0] <= taken:
+            self._ends.popleft()
+        return len(self._ends) + waiting >= QUEUE
 
 
 def _sse(event: CameraEvent) -> str:

@@ -16,6 +16,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from app import image_urls
+from app.api.connections import client_gone
 from app.api.errors import MissingFile, TooManyFiles
 from app.api.runtime import runtime
 from app.api.uploads import UPLOAD_DIR_KEY, gallery_name
@@ -86,4 +87,4 @@ def images(part: str, url_field: str, at_most: int) -> Iterator[list[Path]]:
 def compute(job: Callable[[], T]) -> T:
     """Run model work on the bounded analysis pool, within the request time limit."""
     rt = runtime()
-    return rt.pool.run(lambda _progress: job(), rt.settings.request_timeout_s)
+    return rt.pool.run(lambda _progress: job(), rt.settings.request_timeout_s, client_gone())

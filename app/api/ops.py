@@ -37,11 +37,28 @@ class Worker(TypedDict):
     cameras: Count
 
 
+class Destination(TypedDict):
+    pending: Count
+    dead_letters: Count
+    oldest_s: float | None
+    stalled: bool
+
+
 class Health(TypedDict):
     status: Literal["loading", "ready"]
     detector: NotRequired[str]
     recognizer: NotRequired[str]
     cameras: NotRequired[CameraSummary]
+    bus: NotRequired[
+        Annotated[
+            dict[str, Destination],
+            Field(
+                description="Per configured bus (`mqtt`, `dht`): messages waiting, messages set "
+                "aside as undeliverable, how long the oldest has waited, and `stalled` when "
+                "delivery has not moved for a minute (docs/bus.md)."
+            ),
+        ]
+    ]
     workers: NotRequired[
         Annotated[
             list[Worker],
@@ -81,6 +98,7 @@ def health() -> Response:
             "detector": analyzer.detector.name,
             "recognizer": analyzer.embedder.name,
             "cameras": {"watched": sum(states.values()), **{s: states[s] for s in WATCH_STATES}},
+            "bus": loaded.bus.health(),
             "workers": rt.queue.workers() if rt.queue else [rt.pool.here(sum(states.values()))],
         }
     )

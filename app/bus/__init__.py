@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import TypedDict
 
 from app.bus.dht import DhtClient
 from app.bus.dht_publisher import DhtPublisher
@@ -21,9 +22,19 @@ from app.bus.publisher import Publisher
 from app.bus.sender import Sender
 from app.config import Settings
 from app.sifis import RequestIds, progress_value
+from app.store.entity_slugs import EntitySlugs
 from app.store.outbox import Companion, Outbox
 
 log = logging.getLogger(__name__)
+
+STALLED_AFTER_S = 60.0  # a destination whose oldest message has waited longer is `stalled`
+
+
+class DestinationHealth(TypedDict):
+    pending: int
+    dead_letters: int
+    oldest_s: float | None
+    stalled: bool
 
 
 class Bus:
@@ -80,6 +91,22 @@ class Bus:
 
         return report
 
+    def health(self) -> dict[str, DestinationHealth]:
+        """Per bus: messages waiting and dead-lettered, how long the oldest has waited, and
+        whether delivery is stalled (its sender stopped, or the oldest waited over
+        STALLED_AFTER_S: the bus is unreachable or refuses what it is sent)."""
+        health = {}
+        for publisher, sender in zip(self.publishers, self._senders, strict=True):
+            waited = self.outbox.oldest(publisher.name)
+            health[publisher.name] = DestinationHealth(
+                pending=self.outbox.count(publisher.name),
+                dead_letters=self.outbox.dead_letter_count(publisher.name),
+                oldest_s=None if waited is None else round(waited, 1),
+                stalled=(self._started and not sender.alive)
+                or (waited is not None and waited > STALLED_AFTER_S),
+            )
+        return health
+
     def start(self) -> None:
         """Connect every publisher and start draining the outbox (what earlier runs left too)."""
         for publisher in self.publishers:
@@ -99,7 +126,7 @@ class Bus:
         self._started = False
 
 
-def build_bus(settings: Settings, outbox: Outbox) -> Bus:
+def build_bus(settings: Settings, outbox: Outbox, slugs: EntitySlugs) -> Bus:
     """The publishers DHT_URL and MQTT_URL ask for (none, one or both); nothing connects yet."""
     publishers: list[Publisher] = []
     dht = None
@@ -114,6 +141,7 @@ def build_bus(settings: Settings, outbox: Outbox) -> Bus:
                 settings.mqtt_discovery_prefix,
                 sorted(settings.cameras),
                 settings.bus_retry_max_s,
+                slugs,
                 settings.mqtt_ca_file,
             )
         )

@@ -7,13 +7,15 @@ Topics under the prefix `P` (MQTT_TOPIC_PREFIX):
   analysis_id.
 - `P/<source>/last_resident`: the last resident recognised by that source, retained (the state of
   Home Assistant's "last recognized resident" sensor). The source is the camera's name for camera
-  analyses and `files` for videos and images.
+  analyses and `files` for videos and images; cameras analysed by URL or device index retain
+  nothing, and a watched camera's state is cleared with its entities.
 - `P/results`: the SIFIS `value` of every finished analysis (or its error), JSON.
 Home Assistant discovery: on every connection, one retained sensor config per configured camera
 and one for `files`, under MQTT_DISCOVERY_PREFIX.
 
 Watched cameras (docs/cameras.md): every event on `P/events`; per resident a retained
-`P/presence/<slug>` (`ON`/`OFF`) and `P/presence/<slug>/last_seen`; per watched camera
+`P/presence/<slug>` (`ON`/`OFF`) and `P/presence/<slug>/last_seen`, `<slug>` being its stored
+slug (app/store/entity_slugs.py), as in its entity ids; per watched camera
 `P/<camera>/unknown` and an `event` entity's `P/<camera>/event`. Their discovery configs come and
 go with the residents and watched cameras (`EntityEvent`; an empty retained config removes one).
 """
@@ -39,9 +41,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from app.bus.events import EntityEvent, Event, ResultEvent, WatchEvent
-from app.bus.publisher import BusMisconfigured, BusUnavailable
+from app.bus.publisher import BusMisconfigured, BusUnavailable, Undeliverable
 from app.domain import EVENT_TYPES, CameraEvent, MediaType
 from app.sifis import event_fields
+from app.store.entity_slugs import EntitySlugs
 from app.store.outbox import Message
 
 log = logging.getLogger(__name__)
@@ -90,11 +93,6 @@ def topic_level(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", text) or "_"
 
 
-def slug(name: str) -> str:
-    """A name as Home Assistant's object ids have it: lower case, `_` for anything else."""
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "_"
-
-
 class MqttPublisher:
     name = "mqtt"
 
@@ -105,9 +103,11 @@ class MqttPublisher:
         discovery_prefix: str,
         sources: Sequence[str],
         retry_max_s: float,
+        slugs: EntitySlugs,
         ca_file: Path | None = None,
         ack_timeout_s: float = 5.0,
     ) -> None:
+        self._slugs = slugs
         self.prefix, self._discovery_prefix = prefix.rstrip("/"), discovery_prefix.rstrip("/")
         self._sources = tuple(dict.fromkeys([*sources, FILES_SOURCE]))
         self._ack_timeout_s = ack_timeout_s
@@ -134,7 +134,7 @@ class MqttPublisher:
         return f"{self.prefix}/{topic_level(source)}/last_resident"
 
     def presence_topic(self, resident: str) -> str:
-        return f"{self.prefix}/presence/{slug(resident)}"
+        return f"{self.prefix}/presence/{self._slugs.of('resident', resident)}"
 
     def camera_topic(self, camera: str, what: str) -> str:
         return f"{self.prefix}/{topic_level(camera)}/{what}"
@@ -165,7 +165,7 @@ class MqttPublisher:
             )
             for sighting in value.get("residents") or ()
         ]
-        if value.get("residents"):
+        if value.get("residents") and not _ad_hoc(str(camera)):
             last = max(value["residents"], key=lambda s: s["last_seen_s"])
             messages.append(Message(self.state_topic(str(camera)), last["name"], retain=True))
         messages.append(Message(f"{self.prefix}/results", _dumps(value)))
@@ -181,7 +181,10 @@ class MqttPublisher:
     def send(self, message: Message) -> None:
         if not self._ready.is_set():
             raise BusUnavailable("not connected to the MQTT broker")
-        info = self._client.publish(message.topic, message.payload, QOS, message.retain)
+        try:
+            info = self._client.publish(message.topic, message.payload, QOS, message.retain)
+        except (ValueError, TypeError) as exc:  # topic or payload MQTT cannot carry
+            raise Undeliverable(f"MQTT refuses the message: {exc}") from exc
         try:
             info.wait_for_publish(self._ack_timeout_s)
         except (RuntimeError, ValueError) as exc:
@@ -254,7 +257,12 @@ class MqttPublisher:
         and the initial (or cleared) retained states."""
         if not self._discovery_prefix:
             return []
-        key = slug(e.name)
+        messages = self._entity_messages(e, self._slugs.of(e.kind, e.name))
+        if not e.present:
+            self._slugs.release(e.kind, e.name)
+        return messages
+
+    def _entity_messages(self, e: EntityEvent, key: str) -> list[Message]:
         if e.kind == "resident":
             presence = self.presence_topic(e.name)
             return [
@@ -317,9 +325,15 @@ class MqttPublisher:
                 },
                 e.present,
             ),
-            *([] if e.name in self._sources else [self._last_resident_config(e.name, e.present)]),
+            *([] if e.name in self._sources else self._last_resident(e.name, e.present)),
             Message(self.camera_topic(e.name, "unknown"), "OFF" if e.present else "", retain=True),
         ]
+
+    def _last_resident(self, camera: str, present: bool) -> list[Message]:
+        """A watched camera's "last recognized resident" sensor; when it goes, its retained
+        state goes too (an empty retained payload clears it)."""
+        config = self._last_resident_config(camera, present)
+        return [config] if present else [config, Message(self.state_topic(camera), "", True)]
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
@@ -338,6 +352,13 @@ class MqttPublisher:
     ) -> None:
         self._ready.clear()
         log.warning("disconnected from the MQTT broker: %s", reason)
+
+
+def _ad_hoc(source: str) -> bool:
+    """A camera analysed by URL or device index rather than by name (its label is
+    `scheme://host:port` or the index): nothing is retained for it, or every URL would leave a
+    retained topic behind for good."""
+    return "://" in source or source.isdigit()
 
 
 def _dumps(value: dict[str, Any]) -> str:

@@ -14,6 +14,10 @@ class BusUnavailable(Exception):
     """The bus did not accept a message (not connected, no acknowledgement in time)."""
 
 
+class Undeliverable(Exception):
+    """This bus can never accept this message, whatever its state (it is dead-lettered)."""
+
+
 class BusMisconfigured(AppError):
     """DHT_URL or MQTT_URL cannot be used (raised at start-up, never mid-request)."""
 
@@ -36,7 +40,8 @@ class Publisher(Protocol):
         ...
 
     def send(self, message: Message) -> None:
-        """Deliver one message; returns once the bus accepted it, raises BusUnavailable else."""
+        """Deliver one message; returns once the bus accepted it, raises BusUnavailable when it
+        may be accepted later and Undeliverable when it never can be."""
         ...
 
     def close(self) -> None: ...

@@ -29,6 +29,11 @@ class Subscription:
         self._queue: queue.Queue[CameraEvent | None] = queue.Queue(QUEUE)
         self._ended = threading.Event()
 
+    @property
+    def waiting(self) -> int:
+        """Events queued for this subscriber, not yet taken."""
+        return self._queue.qsize()
+
     def put(self, event: CameraEvent) -> bool:
         try:
             self._queue.put_nowait(event)

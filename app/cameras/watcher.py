@@ -74,7 +74,7 @@ class Watcher:
         self,
         name: str,
         privacy: int,
-        open_frames: Callable[[], NewestFrame],
+        open_frames: Callable[[threading.Event], NewestFrame],
         analyzer: Analyzer,
         gallery: Callable[[], Gallery],
         rules: WatchRules,
@@ -109,7 +109,7 @@ class Watcher:
         while not self._stop.is_set():
             self._status = CameraStatus(CONNECTING, last_error=self._status.last_error)
             try:
-                frames = self._open()
+                frames = self._open(self._stop)  # a stop gives up an open in progress
             except AppError as exc:
                 self._failed(exc)
             else:

@@ -214,8 +214,10 @@ def watcher_factory(
     def new_watcher(camera: Camera, reporter: Reporter) -> Watcher:
         privacy = PrivacyLevel(camera.privacy_parameter)
 
-        def open_frames() -> NewestFrame:
-            return NewestFrame(camera.target, privacy, recognition.limits, camera.analysis_fps)
+        def open_frames(abandon: threading.Event) -> NewestFrame:
+            return NewestFrame(
+                camera.target, privacy, recognition.limits, camera.analysis_fps, abandon
+            )
 
         return Watcher(
             camera.name,

@@ -27,11 +27,15 @@ class NewestFrame:
         privacy: PrivacyLevel,
         limits: MediaLimits,
         analysis_fps: float,
+        abandon: threading.Event | None = None,
     ) -> None:
-        """Open the camera (raises CameraUnavailable / CameraTimeout like any camera request);
-        a watch has no frame-count limit, it runs until closed."""
+        """Open the camera (raises CameraUnavailable / CameraTimeout like any camera request;
+        setting `abandon` gives the open up); a watch has no frame-count limit, it runs until
+        closed."""
         endless = dataclasses.replace(limits, max_video_frames=sys.maxsize)
-        self._source = CameraSource(target, privacy, endless, analysis_fps, math.inf)
+        self._source = CameraSource(
+            target, privacy, endless, analysis_fps, math.inf, abandon=abandon
+        )
         self._slot: tuple[int, BlurredFrame] | None = None
         self._changed = threading.Condition()
         self._closed = False

@@ -6,7 +6,9 @@ on 127.0.0.1 instead, with RTP interleaved on the same TCP connection (`rtsp_tra
 the relay talks to the camera: it resolves the camera's host once, connects to that address (TLS for
 `rtsps`, unverified as FFmpeg's own default) and passes bytes both ways, reading the camera's side
 message by message. A `3xx` answer, or a server-sent `REDIRECT` request, closes both connections
-before FFmpeg sees it; the watch then fails as a camera that cannot be opened.
+before FFmpeg sees it; the watch then fails as a camera that cannot be opened. What the relay
+holds is bounded: an RTSP message of at most MAX_HEADER + MAX_BODY bytes, or one interleaved
+frame (at most 64 KiB).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 _STATUS = re.compile(rb"RTSP/\d\.\d (\d{3})")
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,9})", re.IGNORECASE)
 MAX_HEADER = 64 * 1024  # an RTSP header block longer than this is not a camera's
+MAX_BODY = 1024 * 1024  # nor an RTSP body (an SDP) longer than this: what one relay may buffer
 _CHUNK = 64 * 1024
 
 
@@ -124,5 +127,8 @@ def _message_size(pending: bytearray) -> int | None:
     if (status and status.group(1).startswith(b"3")) or header.startswith(b"REDIRECT "):
         raise RedirectRefused
     length = _CONTENT_LENGTH.search(header)
-    size = end + 4 + (int(length.group(1)) if length else 0)
+    body = int(length.group(1)) if length else 0
+    if body > MAX_BODY:
+        raise OSError("an RTSP body larger than any camera's")
+    size = end + 4 + body
     return size if len(pending) >= size else None

@@ -2,13 +2,14 @@
 
 Security (docs/security.md): container type is sniffed from the first bytes and only known image and
 video signatures are accepted (an HLS playlist or any text file is refused before FFmpeg sees it);
-videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts and FFmpeg
-restricted to the `file` protocol; resolution, duration and frame count are capped. Decoding has a
-budget: progressive JPEGs of many scans are refused before decoding (jpeg.py), frames x pixels are
-capped per request, and the request's deadline is checked after every decoded frame. Camera links
-are a device index, a configured name or an rtsp/rtsps/http/https URL; FFmpeg may then use only the
-protocols of that scheme and live demuxers (no playlists), never follows a redirect, and a watch
-lasts a bounded time.
+videos are opened with OpenCV's FFmpeg backend named explicitly, with open/read timeouts, FFmpeg
+reading the stored file through Python (it opens no file by name); resolution, duration and
+frame count are capped. Decoding has a budget: progressive JPEGs of many scans are refused before
+decoding (jpeg.py), frames x pixels are capped per request, and the request's deadline is checked
+after every decoded frame. Camera links are a device index, a configured name or an
+rtsp/rtsps/http/https URL, asked for a first answer before FFmpeg opens them (OpenCV opens one
+capture at a time); FFmpeg may then use only network protocols and live demuxers (no
+playlists), never follows a redirect, and a watch lasts a bounded time.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from __future__ import annotations
 import io
 import math
 import os
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 import cv2
@@ -47,9 +50,6 @@ from app.pipeline.rtsp_relay import RtspRelay
 if TYPE_CHECKING:
     from app.pipeline.analyze import Progress
 
-_FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
-_FILE_ONLY = "protocol_whitelist;file"
-_open_lock = threading.Lock()  # the FFmpeg options travel through a process-wide variable
 
 _IMAGE_SIGNATURES: tuple[tuple[int, bytes], ...] = (
     (0, b"\xff\xd8\xff"),  # JPEG
@@ -207,7 +207,12 @@ class VideoFileSource(FrameSource):
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
         self.count_frames = 0
         self._budget = DecodeBudget(limits, progress)
-        self._cap = _open_capture(str(path), _FILE_ONLY, limits)
+        self._file = open(path, "rb")  # noqa: SIM115 - closed with the capture
+        try:
+            self._cap = _open_capture(self._file, limits)
+        except BaseException:
+            self._file.close()
+            raise
         try:
             width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
             height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
@@ -224,8 +229,12 @@ class VideoFileSource(FrameSource):
                 )
             self._budget.check_expected(self.expected_frames, width, height)
         except BaseException:
-            self._cap.release()
+            self._release()
             raise
+
+    def _release(self) -> None:
+        self._cap.release()
+        self._file.close()
 
     def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
         cap, limits = self._cap, self.limits
@@ -251,7 +260,7 @@ class VideoFileSource(FrameSource):
                     yield index, self.privacy.blur(frame)
                 index += 1
         finally:
-            cap.release()
+            self._release()
         if self.count_frames == 0:
             raise UndecodableMedia("the video holds no decodable frame")
 
@@ -281,23 +290,16 @@ def _check_resolution(width: int, height: int, limits: MediaLimits) -> None:
         )
 
 
-def _open_capture(target: str, ffmpeg_options: str, limits: MediaLimits) -> cv2.VideoCapture:
+def _open_capture(target: str | BinaryIO, limits: MediaLimits) -> cv2.VideoCapture:
+    """Open a URL, or a file already open (read through Python, so FFmpeg opens no protocol for
+    it), with FFmpeg under the process's one set of options (`_FFMPEG_OPTIONS`)."""
     params = [
         cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
         limits.open_timeout_ms,
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         limits.read_timeout_ms,
     ]
-    with _open_lock:
-        previous = os.environ.get(_FFMPEG_OPTIONS_ENV)
-        os.environ[_FFMPEG_OPTIONS_ENV] = ffmpeg_options
-        try:
-            cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
-        finally:
-            if previous is None:
-                del os.environ[_FFMPEG_OPTIONS_ENV]
-            else:
-                os.environ[_FFMPEG_OPTIONS_ENV] = previous
+    cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
     if not cap.isOpened():
         cap.release()
         raise UndecodableMedia("the video cannot be opened (corrupt, truncated or unsupported)")
@@ -306,18 +308,25 @@ def _open_capture(target: str, ffmpeg_options: str, limits: MediaLimits) -> cv2.
 
 # --- cameras --------------------------------------------------------------------------------
 
-_CAMERA_SCHEMES: dict[str, str] = {
-    # scheme -> the FFmpeg protocols its stream may use; `file`, `concat`, `pipe` never appear
-    "rtsp": "rtsp,rtsps,rtp,srtp,udp,tcp,tls",
-    "rtsps": "rtsp,rtsps,rtp,srtp,udp,tcp,tls",
-    "http": "http,https,tcp,tls",
-    "https": "http,https,tcp,tls",
-}
-# Demuxers a camera stream may use: live formats and plain containers. Playlists (HLS, DASH,
-# concat) are left out: they would make FFmpeg fetch further URLs that nobody checked.
-_CAMERA_FORMATS = (
-    "mpjpeg,mjpeg,jpeg_pipe,rtsp,sdp,rtp,mpegts,flv,h264,hevc,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"
+_CAMERA_SCHEMES = ("rtsp", "rtsps", "http", "https")
+# FFmpeg reads its options from one process-wide variable when a capture opens. They used to be
+# set per open under a lock, which made every open (and every upload) wait for a camera that
+# never answers. So they are set once, the same for every open, and as narrow as what all opens
+# together need: the protocols of the camera schemes (never `file`: uploads are read through
+# Python), the demuxers of live formats and of the accepted upload containers (never a playlist
+# such as HLS, DASH or concat, which would make FFmpeg fetch further URLs nobody checked), no
+# HTTP redirect, and RTSP interleaved on TCP through the relay (rtsp_relay.py).
+_FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+_PROTOCOLS = "rtsp,rtsps,rtp,srtp,udp,tcp,tls,http,https"
+_FORMATS = (
+    "mpjpeg,mjpeg,jpeg_pipe,rtsp,sdp,rtp,mpegts,flv,h264,hevc,mov,mp4,m4a,3gp,3g2,mj2,matroska,"
+    "webm,avi,ogg,mpeg,gif"
 )
+_FFMPEG_OPTIONS = (
+    f"protocol_whitelist;{_PROTOCOLS}|format_whitelist;{_FORMATS}|max_redirects;0"
+    "|rtsp_transport;tcp"
+)
+os.environ[_FFMPEG_OPTIONS_ENV] = _FFMPEG_OPTIONS
 _MAX_DEVICE_INDEX = 63
 
 
@@ -390,18 +399,28 @@ class CameraSource(FrameSource):
         analysis_fps: float,
         duration_s: float,
         progress: Progress | None = None,
+        abandon: threading.Event | None = None,
     ) -> None:
+        """`abandon`: set it to give up an open still in progress (a deleted camera's)."""
         self.privacy, self.limits, self.analysis_fps = privacy, limits, analysis_fps
         self.duration_s = duration_s
         self.count_frames = 0
         self.expected_frames = 0
         self._budget = DecodeBudget(limits, progress)
-        self._cap, self._relay = _open_camera(target, limits)
+        self._cap, self._relay = _open_camera(target, limits, abandon)
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if width * height > limits.max_frame_pixels:  # as the stream announces it: refused
+            self._release()  # before a frame is decoded for us (an 8K one cost 1.4 GB)
+            _check_resolution(width, height, limits)
         self._frame_pixels = max(width * height, 0)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.fps = fps if math.isfinite(fps) and 0 < fps <= 240 else 25.0
+
+    def _release(self) -> None:
+        self._cap.release()
+        if self._relay is not None:
+            self._relay.close()
 
     def __iter__(self) -> Iterator[tuple[int, BlurredFrame]]:
         cap, limits = self._cap, self.limits
@@ -431,21 +450,25 @@ class CameraSource(FrameSource):
                 next_analysed += interval
                 yield index, self.privacy.blur(frame)
         finally:
-            cap.release()
-            if self._relay is not None:
-                self._relay.close()
+            self._release()
             elapsed = time.monotonic() - start
             if self.count_frames > 1 and elapsed > 0:
                 self.fps = self.count_frames / elapsed
 
 
 def _open_camera(
-    target: CameraTarget, limits: MediaLimits
+    target: CameraTarget, limits: MediaLimits, abandon: threading.Event | None = None
 ) -> tuple[cv2.VideoCapture, RtspRelay | None]:
-    """Open a device through the OS's capture backend, a URL through FFmpeg restricted to the
-    protocols of its scheme and to live demuxers, never following a redirect: `max_redirects` 0
-    for HTTP, a relay refusing `3xx` answers for RTSP (rtsp_relay.py). 502 when refused or
-    redirected, 504 when it never answers. A relay is returned to be closed after the watch."""
+    """Open a device through the OS's capture backend, a URL through FFmpeg (see
+    `_FFMPEG_OPTIONS`), never following a redirect: `max_redirects` 0 for HTTP, a relay refusing
+    `3xx` answers for RTSP (rtsp_relay.py). 502 when refused or redirected, 504 when it never
+    answers within `open_timeout_ms`. A relay is returned to be closed after the watch.
+
+    OpenCV opens one FFmpeg capture at a time in the whole process (a mutex inside its FFmpeg
+    backend), so a camera that accepts connections and never answers would hold up every other
+    camera and every upload for its whole open timeout. So a URL is first asked for an answer
+    here, outside that mutex (`await_answer`), and given to FFmpeg only once it has given one.
+    Setting `abandon` gives that wait up at once (a deleted camera's)."""
     if target.device is not None:
         cap = cv2.VideoCapture(target.device)
         if not cap.isOpened():
@@ -453,17 +476,14 @@ def _open_camera(
             raise CameraUnavailable(f"camera device {target.device} cannot be opened")
         return cap, None
     assert target.url is not None
-    scheme = urlsplit(target.url).scheme.lower()
-    options = f"protocol_whitelist;{_CAMERA_SCHEMES[scheme]}|format_whitelist;{_CAMERA_FORMATS}"
-    url, relay = target.url, None
-    if scheme in ("rtsp", "rtsps"):
-        relay = RtspRelay(target.url, limits.open_timeout_ms / 1000)
-        url, options = relay.url, options + "|rtsp_transport;tcp"
-    else:
-        options += "|max_redirects;0"
     started = time.monotonic()
+    await_answer(target, limits.open_timeout_ms / 1000, abandon or threading.Event())
+    url, relay = target.url, None
+    if urlsplit(target.url).scheme.lower() in ("rtsp", "rtsps"):
+        relay = RtspRelay(target.url, limits.open_timeout_ms / 1000)
+        url = relay.url
     try:
-        return _open_capture(url, options, limits), relay
+        return _open_capture(url, limits), relay
     except UndecodableMedia as exc:
         if relay is not None:
             relay.close()
@@ -475,3 +495,56 @@ def _open_camera(
             f"camera {target.label} cannot be opened (unreachable, refused, redirected or not a "
             "video stream)"
         ) from exc
+
+
+_ANSWER_POLL_S = 0.2  # how soon an abandoned wait for a camera's answer notices
+
+
+def await_answer(target: CameraTarget, timeout_s: float, abandon: threading.Event) -> None:
+    """Wait until the camera answers a first request (an RTSP `OPTIONS`, an HTTP `GET` of its
+    path, without credentials: any status line will do), at most `timeout_s`, or until `abandon`
+    is set; then hang up. 504 when it stays silent, 502 when it refuses or hangs up."""
+    assert target.url is not None
+    parts = urlsplit(target.url)
+    scheme = parts.scheme.lower()
+    tls = scheme in ("rtsps", "https")
+    port = parts.port or {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}[scheme]
+    host = parts.hostname or ""
+    path = parts.path or "/"
+    if scheme.startswith("rtsp"):
+        netloc = host if parts.port is None else f"{host}:{parts.port}"
+        request = f"OPTIONS {scheme}://{netloc}{path} RTSP/1.0\r\nCSeq: 1\r\n\r\n"
+    else:
+        request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    deadline = time.monotonic() + timeout_s
+    silent = CameraTimeout(f"camera {target.label} did not answer within {timeout_s * 1000:.0f} ms")
+    try:
+        sock = socket.create_connection((host, port), timeout_s)
+    except TimeoutError as exc:
+        raise silent from exc
+    except (OSError, UnicodeError) as exc:
+        raise CameraUnavailable(f"camera {target.label} cannot be reached") from exc
+    try:
+        if tls:
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # as FFmpeg
+            sock = context.wrap_socket(sock, server_hostname=host)
+        sock.sendall(request.encode("ascii", "replace"))
+        while not abandon.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise silent
+            sock.settimeout(min(_ANSWER_POLL_S, remaining))
+            try:
+                if sock.recv(1):
+                    return
+            except TimeoutError:
+                continue
+            raise CameraUnavailable(f"camera {target.label} hung up without an answer")
+        raise CameraUnavailable(f"camera {target.label} was given up while opening")
+    except TimeoutError as exc:
+        raise silent from exc
+    except OSError as exc:
+        raise CameraUnavailable(f"camera {target.label} cannot be reached") from exc
+    finally:
+        sock.close()

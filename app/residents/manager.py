@@ -209,9 +209,7 @@ class ResidentManager:
         return EnrollmentReport(self._view(residents[name], changes), tuple(ids), rejected)
 
     def _reconcile(self, since: float = 0.0) -> tuple[dict[str, Resident], ChangeSet]:
-        residents = self.directory.residents()
-        current = {n: r.fingerprint for n, r in residents.items()}
-        return residents, self._log.reconcile(self._key, current, since)
+        return self._log.sync(self.directory.root, since)
 
     @staticmethod
     def _view(resident: Resident, changes: ChangeSet) -> ResidentView:

@@ -137,6 +137,34 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX positives_name ON positives (gallery, name)",
     "ALTER TABLE events ADD COLUMN face_px INTEGER",
     "ALTER TABLE events ADD COLUMN sharpness REAL",
+    # Messages a bus can never accept, set aside with the reason (app/store/outbox.py)
+    """
+    CREATE TABLE dead_letters (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        destination  TEXT NOT NULL,
+        topic        TEXT NOT NULL,
+        payload      TEXT NOT NULL,
+        retain       INTEGER NOT NULL,
+        reason       TEXT NOT NULL,
+        failed       REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX dead_letters_destination ON dead_letters (destination, id)",
+    # Residents' identities (app/residents/changes.py): labelled faces belong to one, not to a name
+    "ALTER TABLE resident_state ADD COLUMN resident_id TEXT",
+    "ALTER TABLE resident_state ADD COLUMN images TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE negatives ADD COLUMN resident_id TEXT",
+    "ALTER TABLE positives ADD COLUMN resident_id TEXT",
+    # Slugs of Home Assistant entities, unique per kind (app/store/entity_slugs.py)
+    """
+    CREATE TABLE entity_slugs (
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        PRIMARY KEY (kind, name),
+        UNIQUE (kind, slug)
+    )
+    """,
 )
 
 

@@ -1,8 +1,11 @@
 """Faces labelled by feedback on camera events, as embeddings only (never pixels), per gallery,
 resident and chip profile (`model_id`): "not this resident" (table `negatives`,
 app/residents/negatives.py) and "this is this resident" (table `positives`,
-app/residents/positives.py). Renamed and erased with their resident; positives also expire after
-their retention period."""
+app/residents/positives.py). They belong to the resident's identity (`resident_id`, given out by
+app/residents/changes.py), not to its name: read through the identity's current name, and
+deleted with the identity however the resident goes (a new person under the same name starts
+with none). `sync(gallery)` brings the identities up to date with the directory before every
+read. Both kinds also expire after their retention period."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from app.store.events import FaceEmbedding
 from app.store.retention import Retention
 
 TABLES = ("negatives", "positives")
+# a label's resident, by identity: its current name is the resident's
+_OF_RESIDENT = "JOIN resident_state s ON s.gallery = l.gallery AND s.resident_id = l.resident_id"
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,12 @@ class FaceLabels:
         table: str,
         retention_days: int | None = None,
         clock: Callable[[], float] = time.time,
+        sync: Callable[[str], None] | None = None,
     ) -> None:
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r}")
         self._db, self._table, self._clock = db, table, clock
+        self.sync = sync
         self._retention = (
             Retention(db, table, retention_days, clock, column="created")
             if retention_days is not None
@@ -52,18 +59,19 @@ class FaceLabels:
         created = self._clock()
         with self._db.connect() as conn:
             cursor = conn.execute(
-                f"INSERT INTO {self._table} (gallery, name, model_id, vector, event_id, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (gallery, name, face.model_id, face.blob(), event_id, created),
+                f"INSERT INTO {self._table} (gallery, name, model_id, vector, event_id, created,"
+                " resident_id) VALUES (?, ?, ?, ?, ?, ?, (SELECT resident_id FROM resident_state"
+                " WHERE gallery = ? AND name = ?))",
+                (gallery, name, face.model_id, face.blob(), event_id, created, gallery, name),
             )
         return LabelledFace(int(cursor.lastrowid or 0), name, event_id, created)
 
     def list(self, gallery: str, name: str) -> list[LabelledFace]:
-        self.purge_if_due()
+        self._before_read(gallery)
         with self._db.connect() as conn:
             rows = conn.execute(
-                f"SELECT id, name, event_id, created FROM {self._table}"
-                " WHERE gallery = ? AND name = ? ORDER BY id",
+                f"SELECT l.id, s.name, l.event_id, l.created FROM {self._table} l"
+                f" {_OF_RESIDENT} WHERE l.gallery = ? AND s.name = ? ORDER BY l.id",
                 (gallery, name),
             ).fetchall()
         return [LabelledFace(*row) for row in rows]
@@ -71,8 +79,9 @@ class FaceLabels:
     def delete(self, gallery: str, name: str, face_id: int) -> bool:
         with self._db.connect() as conn:
             cursor = conn.execute(
-                f"DELETE FROM {self._table} WHERE gallery = ? AND name = ? AND id = ?",
-                (gallery, name, face_id),
+                f"DELETE FROM {self._table} WHERE gallery = ? AND id = ? AND resident_id ="
+                " (SELECT resident_id FROM resident_state WHERE gallery = ? AND name = ?)",
+                (gallery, face_id, gallery, name),
             )
         return cursor.rowcount > 0
 
@@ -93,17 +102,22 @@ class FaceLabels:
 
     def vectors(self, gallery: str, model_id: str) -> dict[str, np.ndarray]:
         """Every face of a gallery's profile, by resident: (k, d) float32 rows."""
-        self.purge_if_due()
+        self._before_read(gallery)
         with self._db.connect() as conn:
             rows = conn.execute(
-                f"SELECT name, vector FROM {self._table} WHERE gallery = ? AND model_id = ?"
-                " ORDER BY id",
+                f"SELECT s.name, l.vector FROM {self._table} l {_OF_RESIDENT}"
+                " WHERE l.gallery = ? AND l.model_id = ? ORDER BY l.id",
                 (gallery, model_id),
             ).fetchall()
         out: dict[str, list[np.ndarray]] = {}
         for name, blob in rows:
             out.setdefault(name, []).append(np.frombuffer(blob, dtype=np.float32))
         return {name: np.stack(rows) for name, rows in out.items()}
+
+    def _before_read(self, gallery: str) -> None:
+        if self.sync is not None:
+            self.sync(gallery)
+        self.purge_if_due()
 
     def purge_if_due(self) -> None:
         if self._retention is not None:

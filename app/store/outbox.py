@@ -7,6 +7,10 @@ the log (a home cares most about its latest results). A message with a `coalesce
 pending message of the same destination and key: only the latest progress report is worth sending.
 A `Companion` is a write stored in the same transaction as a batch, so that the two stand or fall
 together (a DHT request is marked answered exactly when its answer is stored).
+
+A message its bus can never accept (a topic too long for MQTT, say, written into the outbox by
+whoever can write to it) is moved to the dead letters with the reason, so that it cannot hold up
+the messages behind it; the latest `MAX_DEAD_LETTERS` per destination are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from app.store.db import Database
 log = logging.getLogger(__name__)
 
 Companion = Callable[[sqlite3.Connection], None]
+MAX_DEAD_LETTERS = 1000  # per destination
+MAX_REASON = 500  # characters of a dead letter's reason
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,14 @@ class Pending:
     id: int
     destination: str
     message: Message
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    message: Message
+    reason: str
+    failed: float
 
 
 class Outbox:
@@ -100,4 +114,49 @@ class Outbox:
         with self._db.connect() as conn:
             return conn.execute(
                 "SELECT COUNT(*) FROM outbox WHERE destination = ?", (destination,)
+            ).fetchone()[0]
+
+    def oldest(self, destination: str) -> float | None:
+        """How long (seconds) the oldest message waiting for `destination` has waited."""
+        with self._db.connect() as conn:
+            (created,) = conn.execute(
+                "SELECT MIN(created) FROM outbox WHERE destination = ?", (destination,)
+            ).fetchone()
+        return None if created is None else max(0.0, self._clock() - created)
+
+    def dead_letter(self, item: Pending, reason: str) -> None:
+        """Move a message its bus can never accept out of the way, with the reason."""
+        with self._db.connect() as conn:
+            m = item.message
+            conn.execute(
+                "INSERT INTO dead_letters (destination, topic, payload, retain, reason, failed)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (item.destination, m.topic, m.payload, int(m.retain), reason[:MAX_REASON],
+                 self._clock()),
+            )  # fmt: skip
+            conn.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+            conn.execute(
+                "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters"
+                " WHERE destination = ? ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                (item.destination, MAX_DEAD_LETTERS),
+            )
+        log.error("%s: a message was set aside as undeliverable: %s", item.destination, reason)
+
+    def dead_letters(self, destination: str) -> list[DeadLetter]:
+        """The messages set aside for `destination`, oldest first."""
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                "SELECT id, topic, payload, retain, reason, failed FROM dead_letters"
+                " WHERE destination = ? ORDER BY id",
+                (destination,),
+            ).fetchall()
+        return [
+            DeadLetter(id_, Message(topic, payload, bool(retain)), reason, failed)
+            for id_, topic, payload, retain, reason, failed in rows
+        ]
+
+    def dead_letter_count(self, destination: str) -> int:
+        with self._db.connect() as conn:
+            return conn.execute(
+                "SELECT COUNT(*) FROM dead_letters WHERE destination = ?", (destination,)
             ).fetchone()[0]

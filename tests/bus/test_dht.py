@@ -18,7 +18,8 @@ from tests.e2e.server import free_port
 
 def make_bus(state_dir, dht_url: str) -> Bus:
     settings = Settings(state_dir=state_dir, dht_url=dht_url, bus_retry_max_s=0.5)
-    return build_bus(settings, Stores.open(settings).outbox)
+    stores = Stores.open(settings)
+    return build_bus(settings, stores.outbox, stores.slugs)
 
 
 def value(request_id: str) -> dict:

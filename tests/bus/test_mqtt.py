@@ -38,7 +38,8 @@ def make_bus(tmp_path, url: str) -> Bus:
         cameras={"porch": "rtsp://10.0.0.5/stream"},
         bus_retry_max_s=1,
     )
-    return build_bus(settings, Stores.open(settings).outbox)
+    stores = Stores.open(settings)
+    return build_bus(settings, stores.outbox, stores.slugs)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from app.api.params import event_filter
 from app.domain import CameraEvent
 from app.errors import EventNotFound, InvalidParameter, NegativeNotFound, NotARecognition
+from app.residents.changes import ResidentLog
 from app.residents.negatives import Feedback
 from app.store.db import Database
 from app.store.events import EventQuery, EventStore, FaceEmbedding
@@ -20,9 +21,18 @@ from app.store.face_labels import FaceLabels
 NOW = time.time()  # events older than the retention period would be purged at once
 
 
+def residents(db: Database, gallery: str, *names: str) -> None:
+    """The gallery holds these residents, each with a photo of its own (labels belong to one)."""
+    ResidentLog(db).reconcile(
+        gallery, {n: n for n in names}, photos={n: frozenset({n}) for n in names}
+    )
+
+
 @pytest.fixture
 def stores(tmp_path):
     db = Database(tmp_path / "state.sqlite3")
+    residents(db, str(tmp_path.resolve()), "Alice")
+    residents(db, "g", "Ann", "Ben")
     return EventStore(db, 30), FaceLabels(db, "negatives")
 
 
@@ -40,7 +50,10 @@ def test_a_recognition_marked_wrong_becomes_a_negative_of_the_named_resident(sto
     assert list(by_name) == ["Alice"] and np.array_equal(by_name["Alice"], vector[None])
     assert negatives.vectors(str(tmp_path.resolve()), "dlib@0") == {}  # another chip profile
     assert negatives.vectors("/elsewhere", "dlib@9") == {}  # another gallery
-    negatives.rename(str(tmp_path.resolve()), "Alice", "Alicia")
+    db = Database(tmp_path / "state.sqlite3")  # renamed (its photo now under another name)
+    ResidentLog(db).reconcile(
+        str(tmp_path.resolve()), {"Alicia": "x"}, photos={"Alicia": {"Alice"}}
+    )
     assert feedback.list("Alice") == [] and len(feedback.list("Alicia")) == 1
     feedback.delete("Alicia", negative.id)
     assert feedback.list("Alicia") == []
@@ -81,6 +94,7 @@ def test_recent_events_are_newest_first_and_filtered_by_type(stores):
 def test_labelled_faces_expire_after_their_retention_and_go_with_their_resident(tmp_path, table):
     clock = [NOW]
     db = Database(tmp_path / "state.sqlite3")
+    residents(db, "g", "Ann")
     faces = FaceLabels(db, table, 2, clock=lambda: clock[0])
     other = FaceLabels(db, "positives" if table == "negatives" else "negatives", 30)
     face = FaceEmbedding("m", np.ones(3, np.float32))
