@@ -109,6 +109,14 @@ class Settings(BaseSettings):
         "seconds of its first byte, or its connection is closed: slow clients cannot hold "
         "connections (a 200 MiB upload needs about 14 Mbit/s).",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the service answers to (the `Host` header), JSON: "
+        '`["face.home.lan"]`, besides IP literals, loopback names and this machine\'s own host '
+        "names, always answered; a request for any other name is refused with "
+        "`400 host_not_allowed`, so that a DNS-rebinding page cannot reach the service "
+        "(docs/security.md).",
+    )
     api_key: SecretStr | None = Field(
         None,
         description="When set, every route but `/health` needs header `X-API-Key` with this value.",

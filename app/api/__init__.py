@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.api import (
+    allowed_hosts,
     audit,
     auth,
     camera,
@@ -25,6 +26,7 @@ from app.api import (
     ops,
     progress,
     residents,
+    same_origin,
 )
 from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
@@ -56,6 +58,8 @@ def create_app(
         services,
     )
     install(app, runtime)
+    allowed_hosts.register(app, settings.allowed_hosts)  # the checks run in this order
+    same_origin.register(app)
     auth.register(app, settings.api_key)
     errors.register(app)
     audit.register(app)

@@ -12,10 +12,10 @@ from pydantic import SecretStr
 from werkzeug.wrappers import Response
 
 from app.api.errors import CsrfFailed, Unauthorized
+from app.api.same_origin import SAFE_METHODS
 from app.api.sessions import COOKIE, Session, Sessions
 
 OPEN_ENDPOINTS = frozenset({"ops.health", "ui.login", "ui.static"})
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SESSIONS = "pafr_sessions"
 
 

@@ -31,9 +31,11 @@ STATUS: dict[str, int] = {
     "too_many_files": 400,
     "invalid_resident_name": 400,
     "invalid_metadata": 400,
+    "host_not_allowed": 400,
     "unauthorized": 401,
     "camera_host_forbidden": 403,
     "csrf_failed": 403,
+    "cross_site_request": 403,
     "image_urls_disabled": 403,
     "image_url_forbidden": 403,
     "not_found": 404,
@@ -105,7 +107,12 @@ class TooManyFiles(AppError):
     code = "too_many_files"
 
 
-class Unauthorized(AppError):
+class Refused(AppError):
+    """A request refused before its view runs (who sent it, from where): audited from its URL
+    alone (app/api/audit.py)."""
+
+
+class Unauthorized(Refused):
     code = "unauthorized"
 
 
@@ -113,6 +120,18 @@ class CsrfFailed(Unauthorized):
     """A state-changing request made with the UI's session cookie lacks its CSRF token."""
 
     code = "csrf_failed"
+
+
+class CrossSiteRequest(Refused):
+    """A state-changing request a browser sent from another origin (app/api/same_origin.py)."""
+
+    code = "cross_site_request"
+
+
+class HostNotAllowed(Refused):
+    """A `Host` the service does not answer to (app/api/allowed_hosts.py)."""
+
+    code = "host_not_allowed"
 
 
 def request_id() -> str:
