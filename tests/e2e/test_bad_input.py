@@ -180,3 +180,26 @@ def test_a_body_far_over_the_limit_is_refused_before_it_is_buffered(server):
     assert response.status_code == 413
     assert server.leftovers() == []
     assert requests.get(f"{server.url}/health", timeout=10).status_code == 200
+
+
+# superscript two, full-width 1, Arabic-Indic 3, past SQLite's integers, past int()'s 4300
+# digits, negative, a fraction, a leading space, a leading zero
+NUMBERS = ["%C2%B2", "%EF%BC%91", "%D9%A3", "9" * 23, "9" * 5000, "-1", "1.5", "%201", "01"]
+NUMBERED = [
+    ("GET", "/events?since={}"),
+    ("GET", "/events?limit={}"),
+    ("GET", "/events/stream?since={}"),
+    ("POST", "/events/{}/wrong"),
+    ("POST", "/events/{}/is/Alice"),
+    ("DELETE", "/residents/Alice/negatives/{}"),
+    ("DELETE", "/residents/Alice/positives/{}"),
+]
+
+
+@pytest.mark.parametrize("method, route", NUMBERED, ids=[r for _, r in NUMBERED])
+def test_numbers_of_events_and_feedback_are_plain_ascii_decimals(server, method, route):
+    for number in NUMBERS:
+        reply = server.raw(method, route.format(number))
+        assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_parameter"), number
+    stream = server.raw("GET", "/events/stream", headers={"Last-Event-ID": "²"})
+    assert (stream.status, stream.body["error"]["code"]) == (400, "invalid_parameter")
