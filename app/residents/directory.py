@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
 import shutil
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,9 @@ from app.errors import (
     ResidentIsLink,
     ResidentNotFound,
 )
-from app.pipeline.gallery import IMAGE_SUFFIXES, GalleryFile, read_no_link, scan
+from app.pipeline.gallery import IMAGE_SUFFIXES, GalleryFile, is_utf8, read_no_link, scan
+
+log = logging.getLogger(__name__)
 
 META_FILE = ".meta.json"
 MAX_METADATA_BYTES = 4096
@@ -120,6 +124,27 @@ def _nesting(value: object) -> int:
     return deepest
 
 
+_said: set[tuple[Path, str]] = set()  # names already logged as skipped, once per process
+_said_lock = threading.Lock()
+
+
+def _utf8(root: Path, name: str) -> bool:
+    """Whether a name is valid UTF-8 (app/pipeline/gallery.py's scan skips photos of others);
+    the first time one is not, that is logged."""
+    if is_utf8(name):
+        return True
+    with _said_lock:
+        first = (root, name) not in _said
+        _said.add((root, name))
+    if first:
+        log.warning(
+            "resident directory %s: skipped %a: its name is not valid UTF-8; rename it",
+            root.name,
+            name,
+        )
+    return False
+
+
 def _encode(meta: dict[str, Any]) -> bytes:
     return json.dumps(meta, ensure_ascii=False, sort_keys=True).encode()
 
@@ -148,6 +173,7 @@ class ResidentDirectory:
                 self._read_metadata(name),
             )
             for name in sorted(photos.keys() | folders)
+            if _utf8(self.root, name)
         }
 
     def get(self, name: str) -> Resident:
