@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
+from app.api.auth import credential
 from app.api.errors import Refused, error_code, error_response
 from app.api.runtime import runtime
 from app.store.audit import AuditTrail
@@ -55,12 +56,15 @@ def register(app: Flask) -> None:
 
 
 def _trail(args: dict[str, Any]) -> AuditTrail:
-    """A trail with the IDs the URL gives (validated or not: they are cut to size when stored)."""
+    """A trail with the IDs the URL gives (validated or not: they are cut to size when stored)
+    and who sent the request."""
     return AuditTrail(
         request.blueprint or "",
         args.get("requestor_id"),
         args.get("requestor_type"),
         args.get("request_id"),
+        client=request.remote_addr,
+        credential=credential(),
     )
 
 

@@ -41,6 +41,15 @@ def session() -> Session | None:
     return g.get("ui_session")
 
 
+def credential() -> str:
+    """How this request was let in, for the audit log: `api_key`, `session:<label>` (a UI
+    session, by a digest of its token) or `none` (no API_KEY, or not let in)."""
+    found = session()
+    if found is not None:
+        return f"session:{found.label}"
+    return "api_key" if g.get("key_matched") else "none"
+
+
 def register(app: Flask, api_key: SecretStr | None) -> None:
     expected = expected_key(api_key)
     app.extensions[_SESSIONS] = Sessions()
@@ -60,6 +69,7 @@ def register(app: Flask, api_key: SecretStr | None) -> None:
             return None
         given = request.headers.get("X-API-Key", "").encode()
         if key_matches(given, expected):
+            g.key_matched = True
             return None
         if request.blueprint == "ui" and request.method in SAFE_METHODS:
             return redirect(url_for("ui.login"), 303)

@@ -112,7 +112,10 @@ def _resident(name: str) -> str:
 )
 @audited
 def mark_wrong(trail: AuditTrail, event_id: str) -> Response:
-    response = jsonify(view(feedback().wrong(whole_number("event_id", event_id))))
+    trail.event_id = whole_number("event_id", event_id)
+    negative = feedback().wrong(trail.event_id)
+    trail.residents = (negative.name,)
+    response = jsonify(view(negative))
     response.status_code = 201
     return response
 
@@ -141,6 +144,7 @@ def list_negatives(trail: AuditTrail, name: str) -> Response:
 def delete_negative(trail: AuditTrail, name: str, negative_id: str) -> Response:
     number = whole_number("negative_id", negative_id)
     name = _resident(name)
+    trail.residents = (name,)
     feedback().delete(name, number)
     return jsonify({"name": name, "deleted": number})
 
@@ -157,8 +161,9 @@ def delete_negative(trail: AuditTrail, name: str, negative_id: str) -> Response:
 )
 @audited
 def this_is(trail: AuditTrail, event_id: str, name: str) -> Response:
-    number = whole_number("event_id", event_id)
-    response = jsonify(view(positives().add(number, _resident(name))))
+    trail.event_id = whole_number("event_id", event_id)
+    trail.residents = (_resident(name),)
+    response = jsonify(view(positives().add(trail.event_id, trail.residents[0])))
     response.status_code = 201
     return response
 
@@ -187,6 +192,7 @@ def list_positives(trail: AuditTrail, name: str) -> Response:
 def delete_positive(trail: AuditTrail, name: str, positive_id: str) -> Response:
     number = whole_number("positive_id", positive_id)
     name = _resident(name)
+    trail.residents = (name,)
     positives().delete(name, number)
     return jsonify({"name": name, "deleted": number})
 

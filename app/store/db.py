@@ -142,6 +142,10 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE INDEX positives_name ON positives (gallery, name)",
     "ALTER TABLE events ADD COLUMN face_px INTEGER",
     "ALTER TABLE events ADD COLUMN sharpness REAL",
+    # Who an HTTP request came from (app/api/audit.py), and the event feedback is about.
+    "ALTER TABLE audit ADD COLUMN event_id INTEGER",
+    "ALTER TABLE audit ADD COLUMN client TEXT",
+    "ALTER TABLE audit ADD COLUMN credential TEXT",
 )
 
 
