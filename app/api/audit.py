@@ -50,6 +50,8 @@ def register(app: Flask) -> None:
         """Raised only before the view (host, origin and key checks): audited routes get their
         row here."""
         response = error_response(exc.code, exc.message)
+        if exc.retry_after_s is not None:
+            response.headers["Retry-After"] = str(exc.retry_after_s)
         if request.blueprint in AUDITED_BLUEPRINTS:
             _record(_trail(request.view_args or {}), exc.code, response)
         return response

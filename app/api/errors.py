@@ -57,6 +57,7 @@ STATUS: dict[str, int] = {
     "resident_is_link": 409,
     "upload_too_large": 413,
     "metadata_too_large": 413,
+    "too_many_failures": 429,
     "image_url_too_large": 413,
     "unsupported_media": 415,
     "undecodable_media": 422,
@@ -111,6 +112,8 @@ class Refused(AppError):
     """A request refused before its view runs (who sent it, from where): audited from its URL
     alone (app/api/audit.py)."""
 
+    retry_after_s: int | None = None  # sent as header Retry-After
+
 
 class Unauthorized(Refused):
     code = "unauthorized"
@@ -120,6 +123,16 @@ class CsrfFailed(Unauthorized):
     """A state-changing request made with the UI's session cookie lacks its CSRF token."""
 
     code = "csrf_failed"
+
+
+class TooManyFailures(Refused):
+    """A client out of tries at the API key (app/api/throttle.py)."""
+
+    code = "too_many_failures"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class CrossSiteRequest(Refused):
