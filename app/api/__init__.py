@@ -28,6 +28,7 @@ from app.api import (
     residents,
     same_origin,
 )
+from app.api.json_bodies import UnicodeJSONProvider
 from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
@@ -42,7 +43,7 @@ def create_app(
 ) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.request_class = UploadRequest
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the SIFIS field order
+    app.json = UnicodeJSONProvider(app)
     app.url_map.merge_slashes = False  # camera URLs in the path keep their `//`
     prepare_upload_dir(settings.upload_dir)
     app.config.update(

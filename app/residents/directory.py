@@ -103,7 +103,11 @@ def metadata(raw: object) -> dict[str, Any]:
         raise InvalidMetadata("metadata must be a JSON object")
     if _nesting(raw) > MAX_METADATA_DEPTH:
         raise InvalidMetadata(f"metadata nests objects and lists deeper than {MAX_METADATA_DEPTH}")
-    if len(_encode(raw)) > MAX_METADATA_BYTES:
+    try:
+        size = len(_encode(raw))
+    except UnicodeEncodeError as exc:  # a lone surrogate, escaped in the JSON text
+        raise InvalidMetadata("metadata is not valid Unicode text") from exc
+    if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(f"metadata is larger than {MAX_METADATA_BYTES} bytes")
     return raw
 

@@ -153,3 +153,21 @@ def test_clients_without_a_browsers_headers_still_write(open_server):
     )
     assert enrolled.status_code == 201, enrolled.text
     assert residents(open_server)["Trent"] == 1
+
+
+SHOW = """([src]) => new Promise((resolve) => {
+  const img = new Image();
+  img.onload = () => resolve(img.naturalWidth);
+  img.onerror = () => resolve(0);
+  img.src = src;
+})"""
+
+
+def test_a_page_of_another_origin_cannot_show_a_residents_photo(open_server, tab):
+    image = requests.get(f"{open_server.url}/residents/Alice", timeout=30).json()["images"][0]
+    thumbnail = f"/ui/residents/Alice/photos/{image}.jpg"
+    tab.goto(f"{open_server.url}/ui/residents")
+    assert tab.evaluate(SHOW, [thumbnail]) > 0  # the service's own page shows it
+    with Attacker() as attacker:
+        tab.goto(attacker.url)
+        assert tab.evaluate(SHOW, [f"{open_server.url}{thumbnail}"]) == 0
