@@ -79,6 +79,7 @@ STATUS: dict[str, int] = {
     "insufficient_storage": 507,
 }
 RETRY_AFTER_S: dict[str, int] = {"busy": 5, "not_ready": 10}
+SENDS_RETRY_AFTER = frozenset({*RETRY_AFTER_S, "too_many_failures"})  # its own, per client
 _HTTP_CODES = {
     400: "bad_request",
     404: "not_found",
