@@ -134,12 +134,14 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from app.cameras.sharing import Holder
     from app.cameras.watching import watcher_factory
+    from app.log_redaction import configure_logging
     from app.queue.worker import run_worker
     from app.services import build_recognition
 
     settings = Settings()
     if not settings.queue_url:
         raise InvalidParameter("set QUEUE_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
+    configure_logging()  # before Celery's, which then keeps these handlers
     recognition = build_recognition(settings)
     new_watcher = watcher_factory(settings, recognition)
     return run_worker(settings, recognition, lambda r, name: Holder(r, name, new_watcher))

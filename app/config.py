@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_DIR = Path("database")  # the bundled sample residents, in the working directory
+MIN_API_KEY = 16  # characters: with throttled guessing, out of reach for any attacker
 
 
 class CameraSettings(BaseModel):
@@ -109,9 +110,19 @@ class Settings(BaseSettings):
         "seconds of its first byte, or its connection is closed: slow clients cannot hold "
         "connections (a 200 MiB upload needs about 14 Mbit/s).",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the service answers to (the `Host` header), JSON: "
+        '`["face.home.lan"]`, besides IP literals, loopback names and this machine\'s own host '
+        "names, always answered; a request for any other name is refused with "
+        "`400 host_not_allowed`, so that a DNS-rebinding page cannot reach the service "
+        "(docs/security.md).",
+    )
     api_key: SecretStr | None = Field(
         None,
-        description="When set, every route but `/health` needs header `X-API-Key` with this value.",
+        description="When set, every route but `/health` needs header `X-API-Key` with this value "
+        "(at least 16 characters: `python -c 'import secrets; print(secrets.token_urlsafe(24))'`); "
+        "wrong keys are throttled per client address (docs/security.md).",
     )
     galleries_dir: Path | None = Field(
         None,
@@ -313,6 +324,11 @@ class Settings(BaseSettings):
             raise ValueError("CAMERA_SECONDS must not be longer than CAMERA_MAX_SECONDS")
         if self.media_dir is not None and not self.dht_subscribe:
             raise ValueError("MEDIA_DIR is only used with DHT_SUBSCRIBE=true")
+        if self.api_key is not None and 0 < len(self.api_key.get_secret_value()) < MIN_API_KEY:
+            raise ValueError(
+                f"API_KEY must be at least {MIN_API_KEY} characters (make one with `python -c "
+                "'import secrets; print(secrets.token_urlsafe(24))'`)"
+            )
         return self
 
     @property

@@ -30,7 +30,7 @@ from tests.e2e.server import Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO = ROOT / "tests" / "data" / "faces" / "img5.jpg"
-KEY = "bench-ui-key"
+KEY = "bench-ui-key-0123456"
 PAGES = ["/ui/", "/ui/residents", "/ui/analyse", "/ui/cameras", "/ui/events", "/ui/review"]
 TARGET_MS = 300.0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.api import (
+    allowed_hosts,
     audit,
     auth,
     camera,
@@ -25,7 +26,9 @@ from app.api import (
     ops,
     progress,
     residents,
+    same_origin,
 )
+from app.api.json_bodies import UnicodeJSONProvider
 from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
@@ -40,7 +43,7 @@ def create_app(
 ) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.request_class = UploadRequest
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the SIFIS field order
+    app.json = UnicodeJSONProvider(app)
     app.url_map.merge_slashes = False  # camera URLs in the path keep their `//`
     prepare_upload_dir(settings.upload_dir)
     app.config.update(
@@ -56,6 +59,8 @@ def create_app(
         services,
     )
     install(app, runtime)
+    allowed_hosts.register(app, settings.allowed_hosts)  # the checks run in this order
+    same_origin.register(app)
     auth.register(app, settings.api_key)
     errors.register(app)
     audit.register(app)

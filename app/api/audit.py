@@ -1,8 +1,8 @@
 """One audit row per request to the analysis, single-image and residents routes, whatever its
 outcome (docs/security.md). An audited view receives the request's `AuditTrail` as an argument and
 fills in what it learns (or hands the trail to the use case); the wrapper records it with the
-outcome and the HTTP status. Requests refused before their view runs (a missing API key) are
-recorded from their URL alone.
+outcome and the HTTP status. Requests refused before their view runs (a missing API key, a
+cross-site request) are recorded from their URL alone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from app.api.errors import Unauthorized, error_code, error_response
+from app.api.auth import credential
+from app.api.errors import Refused, error_code, error_response
 from app.api.runtime import runtime
 from app.store.audit import AuditTrail
 
@@ -44,22 +45,28 @@ def audited(view: View) -> View:
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(Unauthorized)
-    def refused(exc: Unauthorized) -> Response:
-        """Raised only before the view (app/api/auth.py): audited routes get their row here."""
+    @app.errorhandler(Refused)
+    def refused(exc: Refused) -> Response:
+        """Raised only before the view (host, origin and key checks): audited routes get their
+        row here."""
         response = error_response(exc.code, exc.message)
+        if exc.retry_after_s is not None:
+            response.headers["Retry-After"] = str(exc.retry_after_s)
         if request.blueprint in AUDITED_BLUEPRINTS:
             _record(_trail(request.view_args or {}), exc.code, response)
         return response
 
 
 def _trail(args: dict[str, Any]) -> AuditTrail:
-    """A trail with the IDs the URL gives (validated or not: they are cut to size when stored)."""
+    """A trail with the IDs the URL gives (validated or not: they are cut to size when stored)
+    and who sent the request."""
     return AuditTrail(
         request.blueprint or "",
         args.get("requestor_id"),
         args.get("requestor_type"),
         args.get("request_id"),
+        client=request.remote_addr,
+        credential=credential(),
     )
 
 

@@ -1,7 +1,8 @@
 """Optional API key: with API_KEY set, every route but `/health`, the login page and the UI's
 static files needs header `X-API-Key` or a UI session cookie (app/api/sessions.py); a
 state-changing request made with the cookie must also carry the session's CSRF token. A UI page
-asked for without either redirects to the login page."""
+asked for without either redirects to the login page. Wrong keys are throttled per client
+address (app/api/throttle.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from pydantic import SecretStr
 from werkzeug.wrappers import Response
 
-from app.api.errors import CsrfFailed, Unauthorized
+from app.api.errors import CsrfFailed, TooManyFailures, Unauthorized
+from app.api.same_origin import SAFE_METHODS
 from app.api.sessions import COOKIE, Session, Sessions
+from app.api.throttle import FailureThrottle
 
 OPEN_ENDPOINTS = frozenset({"ops.health", "ui.login", "ui.static"})
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_SESSIONS = "pafr_sessions"
+_SESSIONS, _FAILURES = "pafr_sessions", "pafr_failures"
 
 
 def expected_key(api_key: SecretStr | None) -> bytes:
@@ -36,14 +38,39 @@ def sessions() -> Sessions:
     return sessions_of(current_app)
 
 
+def failures() -> FailureThrottle:
+    return current_app.extensions[_FAILURES]
+
+
+def client() -> str:
+    return request.remote_addr or ""
+
+
+def refuse_if_throttled() -> None:
+    """`429 too_many_failures` for a client out of tries, before its key is compared."""
+    wait = failures().retry_after(client())
+    if wait:
+        raise TooManyFailures(f"too many wrong keys from this address: try again in {wait} s", wait)
+
+
 def session() -> Session | None:
     """The UI session of this request (None without API_KEY, or not logged in)."""
     return g.get("ui_session")
 
 
+def credential() -> str:
+    """How this request was let in, for the audit log: `api_key`, `session:<label>` (a UI
+    session, by a digest of its token) or `none` (no API_KEY, or not let in)."""
+    found = session()
+    if found is not None:
+        return f"session:{found.label}"
+    return "api_key" if g.get("key_matched") else "none"
+
+
 def register(app: Flask, api_key: SecretStr | None) -> None:
     expected = expected_key(api_key)
     app.extensions[_SESSIONS] = Sessions()
+    app.extensions[_FAILURES] = FailureThrottle()
     app.config["PAFR_LOGIN_REQUIRED"] = bool(expected)
     if not expected:
         return
@@ -58,9 +85,12 @@ def register(app: Flask, api_key: SecretStr | None) -> None:
                 raise CsrfFailed("this request needs the page's CSRF token")
             g.ui_session = found
             return None
-        given = request.headers.get("X-API-Key", "").encode()
-        if key_matches(given, expected):
-            return None
+        if "X-API-Key" in request.headers:
+            refuse_if_throttled()
+            if key_matches(request.headers["X-API-Key"].encode(), expected):
+                g.key_matched = True
+                return None
+            failures().failed(client(), "wrong X-API-Key")
         if request.blueprint == "ui" and request.method in SAFE_METHODS:
             return redirect(url_for("ui.login"), 303)
         raise Unauthorized("missing or wrong X-API-Key header")

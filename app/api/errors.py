@@ -31,9 +31,11 @@ STATUS: dict[str, int] = {
     "too_many_files": 400,
     "invalid_resident_name": 400,
     "invalid_metadata": 400,
+    "host_not_allowed": 400,
     "unauthorized": 401,
     "camera_host_forbidden": 403,
     "csrf_failed": 403,
+    "cross_site_request": 403,
     "image_urls_disabled": 403,
     "image_url_forbidden": 403,
     "not_found": 404,
@@ -55,6 +57,7 @@ STATUS: dict[str, int] = {
     "resident_is_link": 409,
     "upload_too_large": 413,
     "metadata_too_large": 413,
+    "too_many_failures": 429,
     "image_url_too_large": 413,
     "unsupported_media": 415,
     "undecodable_media": 422,
@@ -77,6 +80,7 @@ STATUS: dict[str, int] = {
     "insufficient_storage": 507,
 }
 RETRY_AFTER_S: dict[str, int] = {"busy": 5, "not_ready": 10}
+SENDS_RETRY_AFTER = frozenset({*RETRY_AFTER_S, "too_many_failures"})  # its own, per client
 _HTTP_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -106,7 +110,14 @@ class TooManyFiles(AppError):
     code = "too_many_files"
 
 
-class Unauthorized(AppError):
+class Refused(AppError):
+    """A request refused before its view runs (who sent it, from where): audited from its URL
+    alone (app/api/audit.py)."""
+
+    retry_after_s: int | None = None  # sent as header Retry-After
+
+
+class Unauthorized(Refused):
     code = "unauthorized"
 
 
@@ -114,6 +125,28 @@ class CsrfFailed(Unauthorized):
     """A state-changing request made with the UI's session cookie lacks its CSRF token."""
 
     code = "csrf_failed"
+
+
+class TooManyFailures(Refused):
+    """A client out of tries at the API key (app/api/throttle.py)."""
+
+    code = "too_many_failures"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class CrossSiteRequest(Refused):
+    """A state-changing request a browser sent from another origin (app/api/same_origin.py)."""
+
+    code = "cross_site_request"
+
+
+class HostNotAllowed(Refused):
+    """A `Host` the service does not answer to (app/api/allowed_hosts.py)."""
+
+    code = "host_not_allowed"
 
 
 def request_id() -> str:

@@ -13,22 +13,23 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from app.api.connections import client_gone, unsent_bytes
-from app.api.params import event_type
+from app.api.params import MAX_ID, event_type, whole_number
 from app.api.runtime import runtime
 from app.api.spec import Reply, operation
 from app.cameras.feed import QUEUE, StreamEnded
 from app.domain import EVENT_TYPES, CameraEvent
-from app.errors import InvalidParameter
 from app.sifis import Event, event_fields
 from app.store.events import MAX_PAGE, EventQuery
 
 bp = Blueprint("events", __name__)
 KEEPALIVE_S = 15.0  # a comment line this often keeps proxies and waitress from closing the stream
 DISCONNECT_CHECK_S = 1.0
-_MAX_ID = 2**62
 COMMON = (400, 500, 503)
 Since = Annotated[
-    int, Field(ge=0, description="The `cursor` of the previous answer (an event id; default 0).")
+    int,
+    Field(
+        ge=0, le=MAX_ID, description="The `cursor` of the previous answer (an event id; default 0)."
+    ),
 ]
 
 
@@ -50,7 +51,7 @@ class EventsQuery(TypedDict):
 
 
 class StreamQuery(TypedDict):
-    since: NotRequired[Annotated[int, Field(ge=0, description="An event id (default 0)")]]
+    since: NotRequired[Since]
 
 
 class EventPage(TypedDict):
@@ -68,11 +69,11 @@ class EventPage(TypedDict):
 def list_events() -> Response:
     args = request.args
     query = EventQuery(
-        since=_number("since", args.get("since"), 0),
+        since=whole_number("since", args.get("since")),
         camera=args.get("camera") or None,
         resident=args.get("resident") or None,
         type=event_type(args.get("type")),
-        limit=_number("limit", args.get("limit"), MAX_PAGE, low=1, high=MAX_PAGE),
+        limit=whole_number("limit", args.get("limit"), MAX_PAGE, low=1, high=MAX_PAGE),
     )
     page = runtime().services.watching.feed.store.query(query)
     return jsonify({"events": [event_fields(e) for e in page.events], "cursor": page.cursor})
@@ -90,7 +91,7 @@ def list_events() -> Response:
 def stream() -> Response:
     """Every event stored after `since` (or the `Last-Event-ID` a reconnecting browser sends),
     then each new one as it happens."""
-    since = _number("since", request.headers.get("Last-Event-ID") or request.args.get("since"), 0)
+    since = whole_number("since", request.headers.get("Last-Event-ID") or request.args.get("since"))
     feed = runtime().services.watching.feed
     subscription = feed.subscribe()  # before reading the backlog: nothing falls in between
     # waitress tells when the client has gone (channel_request_lookahead): the stream's slot is
@@ -163,11 +164,3 @@ class Backlog:
 def _sse(event: CameraEvent) -> str:
     data = json.dumps(event_fields(event), separators=(",", ":"))
     return f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n"
-
-
-def _number(name: str, raw: str | None, default: int, low: int = 0, high: int = _MAX_ID) -> int:
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidParameter(f"{name} must be a whole number from {low} to {high}")
-    return int(raw)

@@ -15,6 +15,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from app.api.audit import audited
+from app.api.params import MAX_ID, whole_number
 from app.api.runtime import runtime
 from app.api.spec import Reply, operation
 from app.residents.negatives import Feedback
@@ -24,7 +25,7 @@ from app.store.face_labels import LabelledFace
 
 bp = Blueprint("feedback", __name__)
 COMMON = (400, 500, 503)
-Id = Annotated[int, Field(ge=0)]
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 ResidentName = Annotated[str, Field(description="The resident's name (default gallery)")]
 
 
@@ -100,7 +101,7 @@ def _resident(name: str) -> str:
     return services.residents.of(services.settings.residents_dir).get(name).name
 
 
-@bp.post("/events/<int:event_id>/wrong")
+@bp.post("/events/<event_id>/wrong")
 @operation(
     "That was not me: the recognition's face becomes a negative of the resident it named, and "
     "matching refuses faces closer to it than to the resident",
@@ -110,8 +111,11 @@ def _resident(name: str) -> str:
     path=EventPath,
 )
 @audited
-def mark_wrong(trail: AuditTrail, event_id: int) -> Response:
-    response = jsonify(view(feedback().wrong(event_id)))
+def mark_wrong(trail: AuditTrail, event_id: str) -> Response:
+    trail.event_id = whole_number("event_id", event_id)
+    negative = feedback().wrong(trail.event_id)
+    trail.residents = (negative.name,)
+    response = jsonify(view(negative))
     response.status_code = 201
     return response
 
@@ -129,7 +133,7 @@ def list_negatives(trail: AuditTrail, name: str) -> Response:
     return jsonify({"name": name, "negatives": [view(n) for n in feedback().list(name)]})
 
 
-@bp.delete("/residents/<name>/negatives/<int:negative_id>")
+@bp.delete("/residents/<name>/negatives/<negative_id>")
 @operation(
     "Forget one negative: the resident may be named for such faces again",
     {200: Reply(NegativeDeleted, "Deleted")},
@@ -137,13 +141,15 @@ def list_negatives(trail: AuditTrail, name: str) -> Response:
     path=NegativePath,
 )
 @audited
-def delete_negative(trail: AuditTrail, name: str, negative_id: int) -> Response:
+def delete_negative(trail: AuditTrail, name: str, negative_id: str) -> Response:
+    number = whole_number("negative_id", negative_id)
     name = _resident(name)
-    feedback().delete(name, negative_id)
-    return jsonify({"name": name, "deleted": negative_id})
+    trail.residents = (name,)
+    feedback().delete(name, number)
+    return jsonify({"name": name, "deleted": number})
 
 
-@bp.post("/events/<int:event_id>/is/<name>")
+@bp.post("/events/<event_id>/is/<name>")
 @operation(
     "This is X: the event's face (a recognition or an unknown face) becomes a positive of the "
     "resident, if it passes the enrollment quality rules (face size, sharpness, not a "
@@ -154,8 +160,10 @@ def delete_negative(trail: AuditTrail, name: str, negative_id: int) -> Response:
     path=ConfirmPath,
 )
 @audited
-def this_is(trail: AuditTrail, event_id: int, name: str) -> Response:
-    response = jsonify(view(positives().add(event_id, _resident(name))))
+def this_is(trail: AuditTrail, event_id: str, name: str) -> Response:
+    trail.event_id = whole_number("event_id", event_id)
+    trail.residents = (_resident(name),)
+    response = jsonify(view(positives().add(trail.event_id, trail.residents[0])))
     response.status_code = 201
     return response
 
@@ -173,7 +181,7 @@ def list_positives(trail: AuditTrail, name: str) -> Response:
     return jsonify({"name": name, "positives": [view(p) for p in positives().list(name)]})
 
 
-@bp.delete("/residents/<name>/positives/<int:positive_id>")
+@bp.delete("/residents/<name>/positives/<positive_id>")
 @operation(
     "Forget one positive",
     {200: Reply(NegativeDeleted, "Deleted")},
@@ -181,10 +189,12 @@ def list_positives(trail: AuditTrail, name: str) -> Response:
     path=PositivePath,
 )
 @audited
-def delete_positive(trail: AuditTrail, name: str, positive_id: int) -> Response:
+def delete_positive(trail: AuditTrail, name: str, positive_id: str) -> Response:
+    number = whole_number("positive_id", positive_id)
     name = _resident(name)
-    positives().delete(name, positive_id)
-    return jsonify({"name": name, "deleted": positive_id})
+    trail.residents = (name,)
+    positives().delete(name, number)
+    return jsonify({"name": name, "deleted": number})
 
 
 def view(n: LabelledFace) -> Negative:

@@ -1,5 +1,6 @@
 """Security headers on every answer: the web UI runs only its own scripts and styles (no inline
-script, no third-party origin), is never framed, and sends no referrer."""
+script, no third-party origin), is never framed, and sends no referrer; and no page of another
+origin may load an answer as a resource (a resident's photo in an `<img>`, say)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
 
 

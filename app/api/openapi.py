@@ -13,7 +13,8 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import CoreSchema
 from werkzeug.routing import Rule
 
-from app.api.errors import RETRY_AFTER_S, STATUS, Error
+from app.api.errors import SENDS_RETRY_AFTER, STATUS, Error
+from app.api.same_origin import SAFE_METHODS
 from app.api.spec import Operation, Reply, Shape, declared, resolve
 from app.config import Settings
 
@@ -75,10 +76,18 @@ def _operation(op: Operation, rule: Rule, settings: Settings, schemas: _Schemas)
             "required": op.body.required,
             "content": {media: {"schema": schema} for media in op.body.media_types},
         }
-    errors = sorted({*op.errors, *(() if op.public else (401,))} - set(op.replies))
+    errors = sorted({*op.errors, *_refusals(op, rule)} - set(op.replies))
     replies = {**{s: _error_reply(s) for s in errors}, **op.replies}
     out["responses"] = {str(s): _reply(replies[s], schemas) for s in sorted(replies)}
     return out
+
+
+def _refusals(op: Operation, rule: Rule) -> set[int]:
+    """What every such route may answer before its view runs: a `Host` it does not answer to
+    (400), a missing or wrong key (401) and too many of them (429), a browser's cross-site
+    write (403)."""
+    refusals = {400} if op.public else {400, 401, 429}
+    return refusals | ({403} if (rule.methods or set()) - SAFE_METHODS else set())
 
 
 def _parameters(shape: Shape | None, where: str, settings: Settings) -> list[dict[str, Any]]:
@@ -97,7 +106,7 @@ def _parameters(shape: Shape | None, where: str, settings: Settings) -> list[dic
 
 def _error_reply(status: int) -> Reply:
     codes = sorted(code for code, s in STATUS.items() if s == status)
-    retry = any(code in RETRY_AFTER_S for code in codes)
+    retry = any(code in SENDS_RETRY_AFTER for code in codes)
     return Reply(Error, "Error: " + ", ".join(codes), retry_after=retry)
 
 

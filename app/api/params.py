@@ -8,10 +8,12 @@ from collections.abc import Mapping
 
 from app.domain import EVENT_TYPES
 from app.errors import InvalidParameter
+from app.pipeline.numerals import plain_decimal
 from app.sifis import RequestIds, valid_id
 from app.store.events import EventQuery
 
 MAX_FILE_NAME = 255
+MAX_ID = 2**62  # ids are SQLite integers (at most 2**63 - 1)
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
@@ -54,6 +56,22 @@ def duration(raw: str | None, default: float, maximum: float) -> float:
         value = math.nan
     if not 0 < value <= maximum:
         raise InvalidParameter(f"duration must be a number of seconds in (0, {maximum:g}]")
+    return value
+
+
+def whole_number(
+    name: str, raw: str | None, default: int = 0, low: int = 0, high: int = MAX_ID
+) -> int:
+    """An id, cursor or count from a URL, query or header: `default` when absent, else plain
+    ASCII digits (as the privacy parameter: app/pipeline/numerals.py) from `low` to `high`."""
+    if raw is None or raw == "":
+        return default
+    value = plain_decimal(raw)
+    if value is None or not low <= value <= high:
+        raise InvalidParameter(
+            f"{name} must be a whole number from {low} to {high} in ASCII digits without "
+            f"leading zeros, got {raw[:20]!r}"
+        )
     return value
 
 

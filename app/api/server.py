@@ -32,6 +32,7 @@ from app.api.connections import guarded_channel
 from app.api.runtime import runtime_of
 from app.config import Settings
 from app.errors import AppError
+from app.log_redaction import configure_logging
 from app.services import Services, Stores
 from app.store.lock import lock_state_dir
 
@@ -42,7 +43,7 @@ SPARE_THREADS = 2  # HTTP threads beyond workers + queue (+ event streams), so /
 
 
 def serve(settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's messages name camera URLs
     try:
         lock_state_dir(settings.state_dir)  # before create_app clears the uploads of a killed one

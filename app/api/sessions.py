@@ -6,6 +6,7 @@ state-changing request made with the cookie must send back (header `X-CSRF-Token
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -24,6 +25,11 @@ class Session:
     token: str
     csrf: str
     expires: float
+
+    @property
+    def label(self) -> str:
+        """Names the session in the audit log without revealing its token."""
+        return hashlib.sha256(self.token.encode()).hexdigest()[:12]
 
     def csrf_matches(self, given: str | None) -> bool:
         return bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())

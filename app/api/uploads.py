@@ -20,6 +20,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.api.errors import MissingFile, TooManyFiles
 from app.errors import GalleryNotFound
+from app.private_files import private_dir
 
 UPLOAD_DIR_KEY = "PAFR_UPLOAD_DIR"
 MAX_PATH_PART = 1024  # bytes read from a `path` file part
@@ -67,8 +68,7 @@ class UploadRequest(Request):
 
 def prepare_upload_dir(path: Path) -> None:
     """Create the private upload folder and delete leftovers of a process that was killed."""
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
+    private_dir(path)
     for leftover in path.glob("upload-*"):
         leftover.unlink(missing_ok=True)
 

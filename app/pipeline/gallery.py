@@ -35,6 +35,7 @@ from app.pipeline.matching import BLUR_LEVELS, GalleryIndex
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 LINK_SKIPPED = "symbolic link, not followed"
+NOT_UTF8 = "name is not valid UTF-8"
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
     A file or folder that disappears while it is being read (a resident renamed or deleted
     meanwhile) is simply not part of this scan. One that cannot be read (permissions, I/O error)
     is left out too, and so is every symbolic link (a resident folder or a photo): links are never
-    followed, wherever they point. Both are reported in `skipped` when a list is given, so one bad
-    entry never stops a gallery. Only an unreadable root raises (GalleryUnreadable).
+    followed, wherever they point; and so is a resident whose name is not valid UTF-8. All are
+    reported in `skipped` when a list is given, so one bad entry never stops a gallery. Only an
+    unreadable root raises (GalleryUnreadable).
     """
     root = root.resolve()
     report = skipped if skipped is not None else []
@@ -93,6 +95,9 @@ def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
     found: list[tuple[str, Path]] = []
     for entry in entries:
         if entry.name.startswith("."):
+            continue
+        if not is_utf8(entry.name):
+            report.append(Skipped(entry.name, entry.name, NOT_UTF8))
             continue
         if entry.is_symlink():
             resident = entry.stem if entry.suffix.lower() in IMAGE_SUFFIXES else entry.name
@@ -127,6 +132,16 @@ def scan(root: Path, skipped: list[Skipped] | None = None) -> list[GalleryFile]:
             continue
         files.append(GalleryFile(resident, path, digest))
     return files
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a file name read from disk was valid UTF-8: other bytes come back as lone
+    surrogates (os.fsdecode), which no answer, message or SQLite row can hold as a name."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_no_link(path: Path) -> bytes:

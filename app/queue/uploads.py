@@ -16,6 +16,7 @@ from pathlib import Path
 
 import redis
 
+from app.private_files import private_dir
 from app.queue.broker import UPLOAD, key
 
 CHUNK_BYTES = 1024 * 1024
@@ -35,7 +36,7 @@ def fetch(r: redis.Redis, analysis_id: str, folder: Path) -> Path:
     """The upload in a new private file in `folder` (the caller deletes it), named after this
     process (`upload-<pid>@<host>-<random>`) so that `discard_orphans` knows whose it is."""
     name = key(UPLOAD, analysis_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     prefix = f"upload-{os.getpid()}@{socket.gethostname()}-"
     with tempfile.NamedTemporaryFile(dir=folder, prefix=prefix, delete=False) as f:
         for i in range(r.llen(name)):

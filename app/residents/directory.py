@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
 import shutil
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +36,9 @@ from app.errors import (
     ResidentIsLink,
     ResidentNotFound,
 )
-from app.pipeline.gallery import IMAGE_SUFFIXES, GalleryFile, read_no_link, scan
+from app.pipeline.gallery import IMAGE_SUFFIXES, GalleryFile, is_utf8, read_no_link, scan
+
+log = logging.getLogger(__name__)
 
 META_FILE = ".meta.json"
 MAX_METADATA_BYTES = 4096
@@ -99,7 +103,11 @@ def metadata(raw: object) -> dict[str, Any]:
         raise InvalidMetadata("metadata must be a JSON object")
     if _nesting(raw) > MAX_METADATA_DEPTH:
         raise InvalidMetadata(f"metadata nests objects and lists deeper than {MAX_METADATA_DEPTH}")
-    if len(_encode(raw)) > MAX_METADATA_BYTES:
+    try:
+        size = len(_encode(raw))
+    except UnicodeEncodeError as exc:  # a lone surrogate, escaped in the JSON text
+        raise InvalidMetadata("metadata is not valid Unicode text") from exc
+    if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(f"metadata is larger than {MAX_METADATA_BYTES} bytes")
     return raw
 
@@ -118,6 +126,27 @@ def _nesting(value: object) -> int:
             children = item.values() if isinstance(item, dict) else item
             pending.extend((child, depth + 1) for child in children)
     return deepest
+
+
+_said: set[tuple[Path, str]] = set()  # names already logged as skipped, once per process
+_said_lock = threading.Lock()
+
+
+def _utf8(root: Path, name: str) -> bool:
+    """Whether a name is valid UTF-8 (app/pipeline/gallery.py's scan skips photos of others);
+    the first time one is not, that is logged."""
+    if is_utf8(name):
+        return True
+    with _said_lock:
+        first = (root, name) not in _said
+        _said.add((root, name))
+    if first:
+        log.warning(
+            "resident directory %s: skipped %a: its name is not valid UTF-8; rename it",
+            root.name,
+            name,
+        )
+    return False
 
 
 def _encode(meta: dict[str, Any]) -> bytes:
@@ -148,6 +177,7 @@ class ResidentDirectory:
                 self._read_metadata(name),
             )
             for name in sorted(photos.keys() | folders)
+            if _utf8(self.root, name)
         }
 
     def get(self, name: str) -> Resident:

@@ -1,9 +1,11 @@
 """The audit log: one row per analysis request, kept for a retention period (docs/security.md).
 
-A row says who asked (requestor and request IDs), what kind of media, which privacy parameter and
-gallery name, the outcome (`ok` or an error code), the residents named and how long it took. It
-never holds frames, crops, file names, paths or camera URLs. A shell starts an `AuditTrail` per
-request, the use case fills in the facts as it learns them, and `finish` makes the one record.
+A row says who asked (requestor and request IDs; for HTTP, the client's address and how it was
+let in), what kind of media, which privacy parameter and gallery name, the camera event feedback
+was about, the outcome (`ok` or an error code), the residents named and how long it took. It
+never holds frames, crops, file names, paths, camera URLs or credentials. A shell starts an
+`AuditTrail` per request, the use case fills in the facts as it learns them, and `finish` makes
+the one record.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ class AuditRecord:
     status: int
     residents: tuple[str, ...]
     duration_ms: int
+    event_id: int | None = None  # the camera event of feedback ("this is X", "not me")
+    client: str | None = None  # the HTTP client's address
+    credential: str | None = None  # how it was let in: app/api/auth.py's `credential`
 
 
 @dataclass
@@ -49,6 +54,9 @@ class AuditTrail:
     privacy_parameter: int | None = None
     gallery: str | None = None
     residents: tuple[str, ...] = ()
+    event_id: int | None = None
+    client: str | None = None
+    credential: str | None = None
     started: float = field(default_factory=time.monotonic)
 
     def finish(self, outcome: str, status: int) -> AuditRecord:
@@ -66,6 +74,9 @@ class AuditTrail:
             status=status,
             residents=self.residents,
             duration_ms=int((time.monotonic() - self.started) * 1000),
+            event_id=self.event_id,
+            client=self.client,
+            credential=self.credential,
         )
 
 
@@ -89,8 +100,8 @@ class AuditLog:
         with self._db.connect() as conn:
             conn.execute(
                 "INSERT INTO audit (time, route, requestor_id, requestor_type, request_id, kind,"
-                " privacy_parameter, gallery, outcome, status, residents, duration_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " privacy_parameter, gallery, outcome, status, residents, duration_ms, event_id,"
+                " client, credential) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     r.route,
@@ -104,6 +115,9 @@ class AuditLog:
                     r.status,
                     ",".join(r.residents),
                     r.duration_ms,
+                    r.event_id,
+                    _cut(r.client),
+                    r.credential,
                 ),
             )
         self._retention.purge_if_due()

@@ -7,6 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from app.private_files import private_dir, private_file
+
+# SQLite gives these the database file's mode when it creates them; older ones are tightened
+JOURNALS = ("-wal", "-shm", "-journal")
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE embeddings (
@@ -165,15 +170,25 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (kind, slug)
     )
     """,
+    # Who an HTTP request came from (app/api/audit.py), and the event feedback is about.
+    "ALTER TABLE audit ADD COLUMN event_id INTEGER",
+    "ALTER TABLE audit ADD COLUMN client TEXT",
+    "ALTER TABLE audit ADD COLUMN credential TEXT",
 )
 
 
 class Database:
-    """A file-backed SQLite database; one short-lived connection per unit of work."""
+    """A file-backed SQLite database; one short-lived connection per unit of work. It holds
+    camera credentials: the file (and its journals) is 0600 and its folder 0700."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        private_file(path)
+        for journal in JOURNALS:
+            leftover = path.with_name(path.name + journal)
+            if leftover.exists():
+                private_file(leftover)
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from app.errors import AppError
+from app.private_files import private_dir
 
 
 class StateDirBusy(AppError):
@@ -16,7 +17,7 @@ class StateDirBusy(AppError):
 
 def lock_state_dir(state_dir: Path) -> int:
     """Take the lock and return its file descriptor (held until the process ends)."""
-    state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(state_dir)
     fd = os.open(state_dir / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

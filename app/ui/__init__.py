@@ -22,7 +22,16 @@ from flask import (
 )
 
 from app.api import cameras as camera_routes
-from app.api.auth import expected_key, key_matches, session, sessions
+from app.api.auth import (
+    client,
+    expected_key,
+    failures,
+    key_matches,
+    refuse_if_throttled,
+    session,
+    sessions,
+)
+from app.api.errors import TooManyFailures
 from app.api.params import EVENT_FILTERS, event_filter
 from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
@@ -54,6 +63,11 @@ def login() -> tuple[str, int] | Response:
         return redirect(url_for("ui.dashboard"), 303)
     status = 200
     if request.method == "POST":
+        try:
+            refuse_if_throttled()
+        except TooManyFailures as exc:
+            page = render_template("login.html", wait=exc.retry_after_s)
+            return Response(page, 429, {"Retry-After": str(exc.retry_after_s)})
         given = request.form.get("api_key", "").encode()
         if key_matches(given, expected_key(runtime().settings.api_key)):
             opened = sessions().open()
@@ -68,6 +82,7 @@ def login() -> tuple[str, int] | Response:
                 samesite="Strict",
             )
             return response
+        failures().failed(client(), "failed UI login")
         status = 401
     return render_template("login.html", failed=status == 401), status
 

@@ -180,3 +180,80 @@ def test_a_body_far_over_the_limit_is_refused_before_it_is_buffered(server):
     assert response.status_code == 413
     assert server.leftovers() == []
     assert requests.get(f"{server.url}/health", timeout=10).status_code == 200
+
+
+# superscript two, full-width 1, Arabic-Indic 3, past SQLite's integers, past int()'s 4300
+# digits, negative, a fraction, a leading space, a leading zero
+NUMBERS = ["%C2%B2", "%EF%BC%91", "%D9%A3", "9" * 23, "9" * 5000, "-1", "1.5", "%201", "01"]
+NUMBERED = [
+    ("GET", "/events?since={}"),
+    ("GET", "/events?limit={}"),
+    ("GET", "/events/stream?since={}"),
+    ("POST", "/events/{}/wrong"),
+    ("POST", "/events/{}/is/Alice"),
+    ("DELETE", "/residents/Alice/negatives/{}"),
+    ("DELETE", "/residents/Alice/positives/{}"),
+]
+
+
+@pytest.mark.parametrize("method, route", NUMBERED, ids=[r for _, r in NUMBERED])
+def test_numbers_of_events_and_feedback_are_plain_ascii_decimals(server, method, route):
+    for number in NUMBERS:
+        reply = server.raw(method, route.format(number))
+        assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_parameter"), number
+    stream = server.raw("GET", "/events/stream", headers={"Last-Event-ID": "²"})
+    assert (stream.status, stream.body["error"]["code"]) == (400, "invalid_parameter")
+
+
+SURROGATE = '{"a\\udcff": 1}'  # JSON text escaping a lone surrogate: no valid Unicode string
+
+
+@pytest.mark.parametrize(
+    "method, path, body, code",
+    [
+        (
+            "POST",
+            "/cameras",
+            '{"name": "c1", "url": "http://127.0.0.1/\\udcff"}',
+            "invalid_parameter",
+        ),
+        (
+            "POST",
+            "/cameras",
+            '{"name": "c2", "url": "rtsp://u:\\udcff@127.0.0.1/s"}',
+            "invalid_parameter",
+        ),
+        (
+            "PATCH",
+            "/residents/Bob?path=family",
+            f'{{"metadata": {SURROGATE}}}',
+            "invalid_parameter",
+        ),
+        ("PATCH", "/residents/Bob?path=family", '{"name": "B\\udcffob"}', "invalid_parameter"),
+    ],
+)
+def test_json_bodies_with_lone_surrogates_are_refused(server, method, path, body, code):
+    reply = requests.request(
+        method,
+        f"{server.url}{path}",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert (reply.status_code, reply.json()["error"]["code"]) == (400, code), reply.text
+    assert "c1" not in [
+        c["name"] for c in requests.get(f"{server.url}/cameras", timeout=30).json()["cameras"]
+    ]
+
+
+def test_metadata_text_with_a_lone_surrogate_is_refused(server):
+    reply = server.raw(
+        "POST",
+        "/residents?path=family",
+        [
+            ("name", "Zed"),
+            ("metadata", SURROGATE),
+            ("file", ("z.jpg", (FACES / "img38.jpg").read_bytes())),
+        ],
+    )
+    assert (reply.status, reply.body["error"]["code"]) == (400, "invalid_metadata"), reply.body

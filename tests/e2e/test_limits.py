@@ -16,7 +16,7 @@ import requests
 from tests.conftest import FACES
 from tests.e2e.server import start_server, stop_server
 
-KEY = "s3cret-key"
+KEY = "s3cret-key-for-limits"
 CHECK = "/check_directory/a.jpg/17/a1/NSSD/r1"
 CAMERA = "/cam_face_recognition/porch/0/a1/NSSD/r2"
 READ_TIMEOUT_S = 3
@@ -104,7 +104,7 @@ def test_a_body_sent_without_the_key_is_refused_before_it_is_read(locked):
     for length in (3_000_000, 150_000_000):
         with connect(locked) as sock:
             sock.sendall(
-                f"POST {CHECK} HTTP/1.1\r\nHost: x\r\nX-API-Key: wrong\r\n"
+                f"POST {CHECK} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: wrong\r\n"
                 "Content-Type: multipart/form-data; boundary=b\r\n"
                 f"Content-Length: {length}\r\n\r\n--b\r\nxxxx".encode()
             )
@@ -119,7 +119,7 @@ def test_slow_clients_do_not_starve_health_or_requests(locked):
     with ExitStack() as stack:
         for _ in range(SLOW_CLIENTS):
             sock = stack.enter_context(connect(locked))
-            sock.sendall(f"POST {CHECK} HTTP/1.1\r\nHost: x\r\nX-A".encode())
+            sock.sendall(f"POST {CHECK} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A".encode())
         time.sleep(0.5)  # all accepted and holding a connection
         assert requests.get(f"{locked.url}/health", timeout=5).status_code == 200
         welcome = requests.get(f"{locked.url}/welcome", headers={"X-API-Key": KEY}, timeout=5)
@@ -128,7 +128,7 @@ def test_slow_clients_do_not_starve_health_or_requests(locked):
 
 def test_a_client_trickling_its_request_is_disconnected(locked):
     """One byte every 0.3 s is never idle; the read timeout still closes it."""
-    request = f"GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: {'y' * 100}\r\n\r\n".encode()
+    request = f"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {'y' * 100}\r\n\r\n".encode()
     with connect(locked) as sock:
         started = time.monotonic()
         for byte in request:

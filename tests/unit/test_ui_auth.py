@@ -9,7 +9,7 @@ from app.api import create_app
 from app.api.sessions import COOKIE, Sessions
 from app.config import Settings
 
-KEY = "unit-key"
+KEY = "unit-test-key-0123456"
 
 
 @pytest.fixture
