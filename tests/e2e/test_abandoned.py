@@ -55,7 +55,8 @@ def image_status(server: Server) -> int:
 def test_a_gone_clients_analysis_frees_its_slot(server, camera):
     client = socket.create_connection(("127.0.0.1", server.port))
     path = watch_path(camera, "walks-away")
-    client.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+    request = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    client.sendall(request.encode())
     until(lambda: image_status(server) == 503, "the only worker is taken by the watch")
     client.close()  # the client gives up
     until(lambda: image_status(server) == 200, "its slot is free again", FREED_WITHIN_S)

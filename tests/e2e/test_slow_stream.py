@@ -40,7 +40,7 @@ def test_a_reader_that_does_not_read_is_let_go_256_events_behind(server):
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.connect(("127.0.0.1", server.port))
-    slow.sendall(b"GET /events/stream?since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+    slow.sendall(b"GET /events/stream?since=0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     try:
         until(lambda: stream_status(server) == 503, "the slow stream holds the only place")
         until(lambda: stream_status(server) == 200, "the slow stream is let go", 30)
