@@ -202,7 +202,8 @@ def main() -> None:
     args = parser.parse_args()
     empty, alice, stranger = scene(None), scene("img5.jpg"), scene(STRANGER)
     base = Path("bench/out/watch").resolve()
-    crowd = crowd_frames(base.parent)
+    base.mkdir(parents=True, exist_ok=True)
+    crowd = crowd_frames(base)
     broker = Mosquitto(base / "mqtt").start()
     cams = [SwitchableCamera(empty) for _ in range(CAMERAS)]
     config = {

@@ -63,6 +63,8 @@ class DlibEmbedder:
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads  # 0: one per core
+        # idle threads sleep rather than spin: cameras call it from several threads at once
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         graph = dlib_net.converted(model_file, model_file.parent)
         self._session = onnxruntime.InferenceSession(
             graph if isinstance(graph, bytes) else str(graph),

@@ -87,8 +87,8 @@ def test_a_loop_would_be_found():
 LAYERS = [
     # (modules under, never import any of)
     ("app.pipeline", {"flask", "sqlite3", "app.api", "app.bus", "app.store", "app.services"}),
-    ("app.api", {"deepface", "dlib", "tensorflow", "app.pipeline.models"}),
-    ("app.ui", {"deepface", "dlib", "tensorflow", "app.pipeline", "app.store.db"}),
+    ("app.api", {"deepface", "dlib", "tensorflow", "onnxruntime", "app.pipeline.models"}),
+    ("app.ui", {"deepface", "dlib", "tensorflow", "onnxruntime", "app.pipeline", "app.store.db"}),
     ("app.bus", {"flask", "app.api", "app.pipeline", "app.services", "app.analyses"}),
     ("app.store", {"flask", "app.api", "app.bus", "app.services", "app.analyses"}),
     ("app.residents", {"flask", "app.api", "app.services", "app.bus"}),
