@@ -1,7 +1,8 @@
 """The Residents and Cameras pages in a real browser against the real server (thumbnails, rename,
 metadata, add and remove photos with the quality gate's verdicts; camera editing and the blurred
 snapshot, the privacy advice for the faces a camera sees), and every page's keyboard reach,
-accessible names, text contrast (WCAG AA) and phone width. Independent of tests/browser/test_ui.py's residents: uses Bob, Carol and its own."""
+accessible names, text contrast (WCAG AA) and phone width. Independent of
+tests/browser/test_ui.py's residents: uses Bob, Carol and its own."""
 
 from __future__ import annotations
 
