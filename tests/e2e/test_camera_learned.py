@@ -156,16 +156,16 @@ def test_a_face_too_small_for_the_blur_is_refused_with_the_reason(server, hall):
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "face_not_kept")
     assert "too small for its camera's blur" in refused.json()["error"]["message"]
 
-    photo = scene(scenes, OTHER_ALICE, 100, 20)  # 100 px at privacy 35: 136 px needed
-    (face,) = identify(server, photo, 35)["faces"]
+    photo = scene(scenes, OTHER_ALICE, 60, 20)  # 60 px at privacy 17: 71 px needed
+    (face,) = identify(server, photo, PRIVACY)["faces"]
     assert face["unrecognisable"] is True
     with photo.open("rb") as f:
         rejected = requests.post(
-            f"{server.url}/faces/identify/35/is/Alice", files={"file": f}, timeout=120
+            f"{server.url}/faces/identify/{PRIVACY}/is/Alice", files={"file": f}, timeout=120
         )
     error = rejected.json()["error"]
     assert (rejected.status_code, error["code"]) == (422, "positive_rejected")
-    assert "unrecognisable" in error["message"] and "at least 136 px needed" in error["message"]
+    assert "unrecognisable" in error["message"] and "at least 71 px needed" in error["message"]
 
 
 def test_this_is_x_on_an_identify_answer_makes_a_view_at_that_blur(server, hall):
