@@ -81,7 +81,8 @@ def test_a_blurred_face_becomes_a_view_at_its_blur_not_a_clean_photo(services):
     """At privacy 9 the face scores sharpness ~26, far below an enrollment photo's 100: it is
     confirmed all the same (the rule can tell a 160 px face apart at that blur), and names Dave
     where faces are blurred like it, but not where they are sharp."""
-    event, _ = seen(services, OTHER_DAVE, 9)
+    event, name = seen(services, OTHER_DAVE, 9)
+    assert name is None  # unknown before
     added = positives(services).add(event, "Dave")
     assert look(services, OTHER_DAVE, 9)[0].name == "Dave"
     assert look(services, OTHER_DAVE, 0)[0].name is None  # not compared with sharp faces
@@ -89,11 +90,14 @@ def test_a_blurred_face_becomes_a_view_at_its_blur_not_a_clean_photo(services):
 
 
 def test_a_face_too_small_for_its_blur_is_refused_with_the_reason(services):
-    event, _ = seen(services, OTHER_DAVE, 25, 0.4)  # 63 px at privacy 25: 100 px needed
+    match, face = look(services, OTHER_DAVE, 25, 0.4)  # ~62 px at privacy 25: 100 px needed
+    assert match.unrecognisable and face.face_px is not None and face.face_px < 100
+    event, _ = seen(services, OTHER_DAVE, 25, 0.4)
     with pytest.raises(PositiveRejected) as refused:
         positives(services).add(event, "Dave")
     assert refused.value.reason == UNRECOGNISABLE
-    assert "63 px wide" in refused.value.message and "100 px needed" in refused.value.message
+    message = refused.value.message
+    assert f"{face.face_px} px wide" in message and "100 px needed" in message
     assert positives(services).list("Dave") == []
     unrecognisable = services.stores.events.add(
         CameraEvent("unrecognisable", "porch", None, time.time(), None, 25)
