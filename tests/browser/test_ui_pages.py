@@ -20,6 +20,7 @@ from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.privacy_advice import largest_privacy, smallest_face
 from tests.browser.conftest import API_KEY, PRIVACY, shot
 from tests.browser.test_ui import WAIT_MS, log_in
+from tests.bus.wait import until
 from tests.conftest import FACES
 
 KEY = {"X-API-Key": API_KEY}
@@ -271,15 +272,16 @@ def test_the_cameras_page_advises_the_privacy_for_the_faces_the_camera_sees(page
         ).json()
     width = detected["faces"][0]["box"]["w"]
     rule = AcceptRule.load("Dlib")
+
+    def hall_advice() -> dict:
+        hall = requests.get(f"{url}/cameras/hall", headers=KEY, timeout=10)
+        return hall.json()["privacy_advice"]
+
+    until(lambda: hall_advice()["faces_seen"], "hall's watcher saw a face", WAIT_MS / 1000)
     log_in(page, url)
     page.goto(f"{url}/ui/cameras")
     cell = page.locator("tr[data-camera=hall] td.privacy-advice")
-    for _ in range(WAIT_MS // 1000):  # until the hall camera's watcher has looked for faces
-        if "typical face" in cell.inner_text():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
-    advice = requests.get(f"{url}/cameras/hall", headers=KEY, timeout=10).json()["privacy_advice"]
+    advice = hall_advice()
     assert advice["median_face_px"] == width
     assert advice["largest_privacy_parameter"] == largest_privacy(width, rule, 51)
     expect(cell).to_contain_text(f"typical face {width} px wide")
