@@ -14,13 +14,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from app.config import Settings
-from app.domain import AnalysisResult
+from app.domain import AnalysisResult, Box
 from app.errors import GalleryNotFound
 from app.pipeline import probe
 from app.pipeline.analyze import Analyzer, FaceMatch, Progress
-from app.pipeline.gallery import EmbeddingCache, Enrollment, Gallery, LabelledFaces
+from app.pipeline.gallery import (
+    ConfirmedFaces,
+    EmbeddingCache,
+    Enrollment,
+    Gallery,
+    LabelledFaces,
+)
 from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.privacy_advice import largest_privacy, smallest_face
 from app.pipeline.quality import QualityGate
 from app.pipeline.sources import (
     CameraPolicy,
@@ -54,12 +63,21 @@ class Recognition:
     quality_gate: QualityGate
     cameras: Callable[[], Mapping[str, str]] | None = None  # named cameras; else CAMERAS
     negatives: LabelledFaces | None = None  # faces marked "not this resident"
-    positives: LabelledFaces | None = None  # faces confirmed as a resident ("this is X")
+    positives: ConfirmedFaces | None = None  # faces confirmed as a resident ("this is X")
     _galleries: dict[Path, Gallery] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def privacy(self, raw: str | int) -> PrivacyLevel:
         return PrivacyLevel.parse(raw, self.settings.max_privacy_parameter)
+
+    def largest_privacy(self, face_px: float) -> int | None:
+        """The largest privacy parameter this service takes at which a face `face_px` wide can
+        still be named (app/pipeline/privacy_advice.py); None if it cannot be at all."""
+        return largest_privacy(face_px, self.analyzer.rule, self.settings.max_privacy_parameter)
+
+    def smallest_face(self, kernel: int) -> int | None:
+        """The narrowest face (px) that can still be named at privacy parameter `kernel`."""
+        return smallest_face(kernel, self.analyzer.rule)
 
     def enroll(self, path: Path) -> dict[str, Enrollment]:
         """Embed an enrollment photo's single face (unblurred), or say why it cannot be used."""
@@ -157,6 +175,13 @@ class Recognition:
     ) -> list[FaceMatch]:
         frame = probe.load(path, privacy, self.limits)
         return probe.identify(self.analyzer, frame, gallery, privacy)
+
+    def identified_face(
+        self, path: Path, privacy: PrivacyLevel, gallery: Gallery, position: int
+    ) -> tuple[Box, np.ndarray]:
+        """The face at `position` of `identify_faces`' answer, and its embedding."""
+        frame = probe.load(path, privacy, self.limits)
+        return probe.identified_face(self.analyzer, frame, gallery, privacy, position)
 
     def verify_faces(self, first: Path, second: Path, privacy: PrivacyLevel) -> probe.Verification:
         frames = (probe.load(p, privacy, self.limits) for p in (first, second))

@@ -112,7 +112,7 @@ class Services:
         recognition = _recognition(settings, stores.embeddings)
         recognition.cameras = cameras.urls
         recognition.negatives = stores.negatives.vectors
-        recognition.positives = stores.positives.vectors
+        recognition.positives = stores.positives.seen
         bus = build_bus(settings, stores.outbox, stores.slugs)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
         analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)

@@ -37,6 +37,21 @@ class CameraStatus(TypedDict):
     last_error: str | None
 
 
+class PrivacyAdvice(TypedDict):
+    faces_seen: Annotated[
+        int, Field(description="Face boxes the watcher detected lately (kept in memory only)")
+    ]
+    median_face_px: Annotated[int | None, Field(description="Their median width in pixels")]
+    largest_privacy_parameter: Annotated[
+        int | None,
+        Field(
+            description="The largest privacy parameter at which the median face can still be "
+            "named (the shipped accept rule; at most MAX_PRIVACY_PARAMETER); null before any "
+            "face, or when it is too small to be named even unblurred"
+        ),
+    ]
+
+
 class Camera(TypedDict):
     name: str
     url: Annotated[str, Field(description="Without credentials, query or fragment")]
@@ -45,6 +60,7 @@ class Camera(TypedDict):
     analysis_fps: Fps
     source: Literal["config", "api"]
     status: CameraStatus
+    privacy_advice: PrivacyAdvice
 
 
 class CameraList(TypedDict):
@@ -142,6 +158,10 @@ def delete_camera(trail: AuditTrail, name: str) -> Response:
 
 
 def view(c: CameraConfig) -> Camera:
+    services = runtime().services
+    status = asdict(services.watching.status(c.name))
+    seen, median = status.pop("faces_seen"), status.pop("median_face_px")
+    largest = None if median is None else services.recognition.largest_privacy(median)
     return {
         "name": c.name,
         "url": c.shown_url,
@@ -149,7 +169,12 @@ def view(c: CameraConfig) -> Camera:
         "watch": c.watch,
         "analysis_fps": c.analysis_fps,
         "source": c.origin,
-        "status": asdict(runtime().services.watching.status(c.name)),
+        "status": status,
+        "privacy_advice": {
+            "faces_seen": seen,
+            "median_face_px": median,
+            "largest_privacy_parameter": largest,
+        },
     }
 
 

@@ -1,6 +1,7 @@
 """Single-image queries, each blurring the image by `privacy_parameter` first:
-POST /faces/detect/<p>, /faces/identify/<p> (against the gallery named by `path`) and
-/faces/verify/<p> (two images: the same person or not)."""
+POST /faces/detect/<p>, /faces/identify/<p> (against the gallery named by `path`),
+/faces/identify/<p>/is/<name> ("this is X" on an identify answer's face: app/residents/positives.py)
+and /faces/verify/<p> (two images: the same person or not)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from flask import Blueprint, Response, jsonify
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from app.api.analysis import privacy_parameter
+from app.api.analysis import form_value, privacy_parameter
 from app.api.audit import audited
+from app.api.feedback import Positive, ResidentName, positives, resident, view
 from app.api.inputs import (
     URL_ERRORS,
     Gallery,
@@ -24,11 +26,13 @@ from app.api.inputs import (
     gallery_dir,
     images,
 )
+from app.api.params import whole_number
 from app.api.runtime import runtime
 from app.api.spec import Body, Reply, Shape, operation
 from app.config import Settings
 from app.domain import Box, ModelInfo
 from app.store.audit import AuditTrail
+from app.store.events import FaceEmbedding
 
 if TYPE_CHECKING:
     from app.pipeline.privacy import PrivacyLevel
@@ -113,8 +117,28 @@ class VerifyForm(TypedDict):
     image_url2: NotRequired[ImageUrl]
 
 
+class ConfirmForm(ImageForm):
+    face: NotRequired[
+        Annotated[
+            int,
+            Field(
+                ge=0,
+                description="The face's position in the /faces/identify answer for the same image "
+                "and privacy parameter (default gallery); 0 when absent",
+            ),
+        ]
+    ]
+
+
 def _path(settings: Settings) -> Shape:
     return TypedDict("FacesPath", {"privacy_parameter": privacy_parameter(settings)})
+
+
+def _confirm_path(settings: Settings) -> Shape:
+    return TypedDict(
+        "FacesConfirmPath",
+        {"privacy_parameter": privacy_parameter(settings), "name": ResidentName},
+    )
 
 
 def _start(trail: AuditTrail, privacy_parameter: str) -> tuple[Recognition, PrivacyLevel]:
@@ -193,6 +217,39 @@ def identify(trail: AuditTrail, privacy_parameter: str) -> Response:
             "model": asdict(recognition.analyzer.model_info()),
         }
     )
+
+
+@bp.post("/faces/identify/<privacy_parameter>/is/<name>")
+@operation(
+    "This is X: a face of the /faces/identify answer for the same image becomes a positive of "
+    "the resident (default gallery), one of their views at the blur it was seen at, if the "
+    "accept rule can name a face that size at that blur and it is not a near-duplicate; else "
+    "422 positive_rejected says why",
+    {201: Reply(Positive, "The positive stored")},
+    errors=(*ERRORS, 404),
+    operation_id="confirm_identified_face",
+    path=_confirm_path,
+    body=Body(ConfirmForm),
+)
+@audited
+def confirm(trail: AuditTrail, privacy_parameter: str, name: str) -> Response:
+    recognition, privacy = _start(trail, privacy_parameter)
+    position = whole_number("face", form_value("face"))
+    trail.residents = (resident(name),)
+    trail.gallery = "default"
+    directory = runtime().services.settings.residents_dir
+    with images("file", "image_url", 1) as (path,):
+        found, vector = compute(
+            lambda: recognition.identified_face(
+                path, privacy, recognition.gallery(directory), position
+            )
+        )
+    face = FaceEmbedding(
+        recognition.analyzer.profile(privacy).model_id, vector, min(found.w, found.h)
+    )
+    response = jsonify(view(positives().confirm(trail.residents[0], face, privacy.kernel)))
+    response.status_code = 201
+    return response
 
 
 @bp.post("/faces/verify/<privacy_parameter>")

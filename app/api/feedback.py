@@ -2,8 +2,9 @@
 (app/residents/negatives.py): POST /events/<id>/wrong marks a recognition wrong;
 GET /residents/<name>/negatives lists that resident's negatives and
 DELETE /residents/<name>/negatives/<id> removes one. "This is X" (app/residents/positives.py):
-POST /events/<id>/is/<name> adds the event's face as a positive of X if it passes the quality
-rules; GET and DELETE /residents/<name>/positives[/<id>] likewise.
+POST /events/<id>/is/<name> adds the event's face as a positive of X if the accept rule lets it
+be one (POST /faces/identify/<p>/is/<name>, app/api/faces.py, does so for an identify answer's
+face); GET and DELETE /residents/<name>/positives[/<id>] likewise.
 Answers carry ids, names and times: never embeddings."""
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def positives() -> Positives:
     )
 
 
-def _resident(name: str) -> str:
+def resident(name: str) -> str:
     """The resident's name as stored (ResidentNotFound if there is none of that name)."""
     services = runtime().services
     return services.residents.of(services.settings.residents_dir).get(name).name
@@ -129,7 +130,7 @@ def mark_wrong(trail: AuditTrail, event_id: str) -> Response:
 )
 @audited
 def list_negatives(trail: AuditTrail, name: str) -> Response:
-    name = _resident(name)
+    name = resident(name)
     return jsonify({"name": name, "negatives": [view(n) for n in feedback().list(name)]})
 
 
@@ -143,7 +144,7 @@ def list_negatives(trail: AuditTrail, name: str) -> Response:
 @audited
 def delete_negative(trail: AuditTrail, name: str, negative_id: str) -> Response:
     number = whole_number("negative_id", negative_id)
-    name = _resident(name)
+    name = resident(name)
     trail.residents = (name,)
     feedback().delete(name, number)
     return jsonify({"name": name, "deleted": number})
@@ -152,8 +153,8 @@ def delete_negative(trail: AuditTrail, name: str, negative_id: str) -> Response:
 @bp.post("/events/<event_id>/is/<name>")
 @operation(
     "This is X: the event's face (a recognition or an unknown face) becomes a positive of the "
-    "resident, if it passes the enrollment quality rules (face size, sharpness, not a "
-    "near-duplicate); else 422 positive_rejected says why",
+    "resident, one of their views at the blur it was seen at, if the accept rule can name a face "
+    "that size at that blur and it is not a near-duplicate; else 422 positive_rejected says why",
     {201: Reply(Positive, "The positive stored")},
     errors=(*COMMON, 404, 409, 422),
     operation_id="confirm_resident",
@@ -162,7 +163,7 @@ def delete_negative(trail: AuditTrail, name: str, negative_id: str) -> Response:
 @audited
 def this_is(trail: AuditTrail, event_id: str, name: str) -> Response:
     trail.event_id = whole_number("event_id", event_id)
-    trail.residents = (_resident(name),)
+    trail.residents = (resident(name),)
     response = jsonify(view(positives().add(trail.event_id, trail.residents[0])))
     response.status_code = 201
     return response
@@ -177,7 +178,7 @@ def this_is(trail: AuditTrail, event_id: str, name: str) -> Response:
 )
 @audited
 def list_positives(trail: AuditTrail, name: str) -> Response:
-    name = _resident(name)
+    name = resident(name)
     return jsonify({"name": name, "positives": [view(p) for p in positives().list(name)]})
 
 
@@ -191,7 +192,7 @@ def list_positives(trail: AuditTrail, name: str) -> Response:
 @audited
 def delete_positive(trail: AuditTrail, name: str, positive_id: str) -> Response:
     number = whole_number("positive_id", positive_id)
-    name = _resident(name)
+    name = resident(name)
     trail.residents = (name,)
     positives().delete(name, number)
     return jsonify({"name": name, "deleted": number})

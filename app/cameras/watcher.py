@@ -16,10 +16,11 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from app.bus.publisher import Backoff
+from app.cameras.face_widths import FaceWidths
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer, Stream
 from app.pipeline.gallery import Gallery
@@ -53,6 +54,8 @@ class CameraStatus:
     frames_dropped: int = 0
     last_frame_at: float | None = None
     last_error: str | None = None
+    faces_seen: int = 0  # face boxes detected lately (app/cameras/face_widths.py)
+    median_face_px: int | None = None  # their median width
 
 
 class Reporter(Protocol):
@@ -88,6 +91,7 @@ class Watcher:
         self._rules, self._reporter = rules, reporter
         self._stop = threading.Event()
         self._status = CameraStatus(STOPPED)
+        self._widths = FaceWidths()
         self._thread = threading.Thread(target=self._run, name=f"watch-{name}", daemon=True)
 
     @property
@@ -102,12 +106,18 @@ class Watcher:
         self._stop.set()
         self._thread.join(timeout)
         self.latest = None
-        self._status = CameraStatus(STOPPED, last_error=self._status.last_error)
+        self._status = self._with_faces(CameraStatus(STOPPED, last_error=self._status.last_error))
+
+    def _with_faces(self, status: CameraStatus) -> CameraStatus:
+        """`status` with the faces seen so far (they outlast reconnections)."""
+        return replace(status, faces_seen=self._widths.count, median_face_px=self._widths.median)
 
     def _run(self) -> None:
         backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
         while not self._stop.is_set():
-            self._status = CameraStatus(CONNECTING, last_error=self._status.last_error)
+            self._status = self._with_faces(
+                CameraStatus(CONNECTING, last_error=self._status.last_error)
+            )
             try:
                 frames = self._open(self._stop)  # a stop gives up an open in progress
             except AppError as exc:
@@ -128,7 +138,8 @@ class Watcher:
     def _failed(self, exc: AppError) -> None:
         log.warning("camera %s: %s [%s]", self.name, exc.message, exc.code)
         s = self._status
-        self._status = CameraStatus(ERROR, 0.0, 0.0, s.frames_dropped, s.last_frame_at, exc.message)
+        failed = CameraStatus(ERROR, 0.0, 0.0, s.frames_dropped, s.last_frame_at, exc.message)
+        self._status = self._with_faces(failed)
 
     def _watch(self, frames: NewestFrame) -> None:
         rules, analyzer = self._rules, self._analyzer
@@ -153,6 +164,7 @@ class Watcher:
                     if now - gallery_at >= GALLERY_REFRESH_S:
                         stream.gallery, gallery_at = self._gallery(), now
                     boxes = analyzer.detector.detect(frame)
+                    self._widths.add(b.w for b in boxes)
                     if self._keep_latest:
                         self.latest = frame
                     for track in analyzer.step(stream, index, frame, boxes):
@@ -164,10 +176,10 @@ class Watcher:
                 fps_in = (frames.frames_in - window_in) / (now - window_at)
                 fps_analysed = window_analysed / (now - window_at)
                 window_at, window_in, window_analysed = now, frames.frames_in, 0
-            self._status = CameraStatus(
+            self._status = self._with_faces(CameraStatus(
                 CONNECTED, round(fps_in, 1), round(fps_analysed, 1), frames.dropped,
                 frames.last_frame_at, None,
-            )  # fmt: skip
+            ))  # fmt: skip
 
     def _report(self, track: Track, stream: Stream, reported: set[int]) -> None:
         name = track.identity(stream.confirm)

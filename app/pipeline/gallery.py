@@ -14,8 +14,8 @@ Each view of each profile is cached under its own id (`view_id`).
 A gallery may also read, on each refresh, the faces marked "not this resident" per profile
 (negatives, app/residents/negatives.py): matching refuses a face closer to one of those than to
 the resident's photos (`GalleryIndex.refuted`); and the faces confirmed as a resident (positives,
-app/residents/positives.py), which count as more photos of that resident
-(`GalleryIndex.with_faces`).
+app/residents/positives.py), which count as more views of that resident at the blur they were
+seen at (`GalleryIndex.with_faces`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from app.errors import GalleryUnreadable
-from app.pipeline.matching import BLUR_LEVELS, GalleryIndex
+from app.pipeline.matching import BLUR_LEVELS, GalleryIndex, SeenFaces
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 LINK_SKIPPED = "symbolic link, not followed"
@@ -167,6 +167,8 @@ def view_ids(model_id: str) -> tuple[str, ...]:
 Enroll = Callable[[Path], dict[str, Enrollment]]  # photo -> outcome per view id
 # Labelled faces, by (gallery, model id) -> name -> (k, d): app/store/face_labels.py
 LabelledFaces = Callable[[str, str], dict[str, np.ndarray]]
+# Faces confirmed as residents, by (gallery, model id) -> name -> embeddings and their blur
+ConfirmedFaces = Callable[[str, str], dict[str, SeenFaces]]
 
 
 class Gallery:
@@ -179,7 +181,7 @@ class Gallery:
         profile_ids: tuple[str, ...],
         cache: EmbeddingCache,
         negatives: LabelledFaces | None = None,
-        positives: LabelledFaces | None = None,
+        positives: ConfirmedFaces | None = None,
     ) -> None:
         self.root = root.resolve()
         self.key = str(self.root)

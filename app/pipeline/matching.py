@@ -172,6 +172,15 @@ def _deepface_default(model: str) -> float:
 
 
 @dataclass(frozen=True)
+class SeenFaces:
+    """Faces a camera saw, confirmed as one resident (app/residents/positives.py): their
+    embeddings (k, d) and the relative blur each was seen at (k,)."""
+
+    vectors: np.ndarray
+    blur: np.ndarray
+
+
+@dataclass(frozen=True)
 class GalleryIndex:
     """All usable enrollment embeddings of one gallery, one row per photo: clean, and blurred to
     each of BLUR_LEVELS (same rows), so that a blurred face is compared like with like."""
@@ -181,25 +190,48 @@ class GalleryIndex:
     blurred: dict[float, np.ndarray] = field(default_factory=dict)  # level -> (n, d)
     # resident -> (k, d): faces marked "not this resident" (app/residents/negatives.py)
     negatives: dict[str, np.ndarray] = field(default_factory=dict)
+    # blur level -> (names, (k, d)): faces a camera saw blurred, confirmed as residents; each is
+    # compared only with faces blurred like it (the level nearest its relative blur)
+    seen: dict[float, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)
 
     @property
     def residents(self) -> list[str]:
         return sorted(set(self.names))
 
-    def with_faces(self, faces: dict[str, np.ndarray]) -> GalleryIndex:
-        """This index with more rows per resident (`faces`: name -> (k, d), the positives of
-        app/residents/positives.py). A camera saw them already blurred, so each row stands for
-        itself in the clean and in every blurred view."""
+    def with_faces(self, faces: dict[str, SeenFaces]) -> GalleryIndex:
+        """This index with the faces confirmed as each resident (of this index). A face seen
+        sharp (no blur level) is one more row, standing for itself in the clean and every blurred
+        view; a face seen blurred is one of its resident's views at the level nearest its
+        relative blur only, like an enrollment photo's blurred view, not a clean photo standing
+        for every level."""
         if not faces:
             return self
-        names = tuple(name for name, rows in faces.items() for _ in rows)
-        extra = np.concatenate(list(faces.values())).astype(np.float32)
+        by_level: dict[float | None, list[tuple[str, np.ndarray]]] = {}
+        for name, face in faces.items():
+            for vector, relative in zip(face.vectors, face.blur, strict=True):
+                by_level.setdefault(blur_level(float(relative)), []).append((name, vector))
+        sharp = by_level.pop(None, [])
+        extra = np.array([v for _, v in sharp], np.float32).reshape(-1, self.vectors.shape[1])
+        seen = dict(self.seen)
+        for level, rows in by_level.items():
+            names, vectors = seen.get(level, ((), extra[:0]))
+            added = np.array([v for _, v in rows], np.float32)
+            seen[level] = (names + tuple(n for n, _ in rows), np.concatenate([vectors, added]))
         return replace(
             self,
-            names=self.names + names,
+            names=self.names + tuple(n for n, _ in sharp),
             vectors=np.concatenate([self.vectors, extra]),
             blurred={k: np.concatenate([v, extra]) for k, v in self.blurred.items()},
+            seen=seen,
         )
+
+    def views(self, relative: float) -> tuple[tuple[str, ...], np.ndarray]:
+        """Every stored face a face at this relative blur is compared with like with like: each
+        row's view blurred like it (clean for a sharp face), then the faces seen at its level."""
+        level = blur_level(relative)
+        rows = self.vectors if level is None else self.blurred.get(level, self.vectors)
+        names, seen = self.seen[level] if level in self.seen else ((), rows[:0])
+        return self.names + names, np.concatenate([rows, seen])
 
     def fused(self, probe: np.ndarray, relative: float, metric: str) -> np.ndarray:
         """Distance of one probe to every row: the mean of the distances to the clean photo and
@@ -226,12 +258,18 @@ class GalleryIndex:
                 out.append(rule.judge(math.inf, None, relative, width, 1))
                 continue
             dist = self.fused(probe, relative, metric)
-            best = int(np.argmin(dist))
-            name: str | None = self.names[best]
             scale = rule.pair_to_gallery(relative)
+            names = self.names
+            level = blur_level(relative)
+            if level in self.seen:  # seen blurred alike: a pair distance, scaled as negatives
+                seen_names, seen = self.seen[level]
+                dist = np.concatenate([dist, distances(probe[None], seen, metric)[0] * scale])
+                names = names + seen_names
+            best = int(np.argmin(dist))
+            name: str | None = names[best]
             if self.refuted(probe, name, float(dist[best]), metric, scale):
                 name = None
-            out.append(rule.judge(float(dist[best]), name, relative, width, len(self.names)))
+            out.append(rule.judge(float(dist[best]), name, relative, width, len(names)))
         return out
 
     def refuted(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from app.domain import Box, MediaType
 from app.errors import NoFaceFound, UnsupportedMedia
 from app.pipeline.analyze import Analyzer, FaceMatch
@@ -62,6 +64,21 @@ def identify(
         for m in analyzer.identify(frame, gallery, privacy)
         if m.match.name or analyzer.verifier.is_face(frame, m.face.box)
     ]
+
+
+def identified_face(
+    analyzer: Analyzer,
+    frame: BlurredFrame,
+    gallery: Gallery,
+    privacy: PrivacyLevel,
+    position: int,
+) -> tuple[Box, np.ndarray]:
+    """The face at `position` of `identify`'s answer for this frame, and its embedding."""
+    found = identify(analyzer, frame, gallery, privacy)
+    if not 0 <= position < len(found):
+        raise NoFaceFound(f"the image has {len(found)} face(s); there is no face {position}")
+    face = found[position].face
+    return face.box, analyzer.embed([face])[0]
 
 
 def verify(

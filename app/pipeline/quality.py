@@ -9,13 +9,15 @@ Sharpness is the variance of the Laplacian of the face scaled to a fixed size
 (app/pipeline/sharpness.py). Measured on the test faces: sharp photos score 194-1338; the same
 photos blurred with a 15 px Gaussian kernel score 7-92, so the default minimum is 100.
 
-The same size and sharpness rules, and the near-duplicate rule, decide whether a face a camera saw
-may become a resident's positive ("this is X", app/residents/positives.py).
+The near-duplicate rule, at the blur the face was seen at, also decides whether a face a camera
+saw may become a resident's positive ("this is X", app/residents/positives.py); the size and
+sharpness rules do not: there the accept rule's own limits apply.
 
 A near-duplicate is an image whose embedding lies within `duplicate_ratio` x the model's
 verification threshold (no blur, one photo) of an enrolled one: for Dlib 0.08 x 0.057 = 0.0046 in
-cosine distance. The same photo re-encoded at 80 % of its size lands at 0.0008; the closest two
-different photos of the test set are 0.012 apart.
+cosine distance (for a face seen blurred, of the threshold at its blur). The same photo
+re-encoded at 80 % of its size lands at 0.0008; the closest two different photos of the test set
+are 0.012 apart.
 
 Accepted photos are normalised before they are stored: decoded (OpenCV applies the EXIF
 orientation), downscaled to at most `max_side` pixels and re-encoded as JPEG, which also drops all
@@ -99,7 +101,12 @@ class QualityGate:
 
     def __init__(self, analyzer: Analyzer, rules: QualityRules) -> None:
         self.analyzer, self.rules = analyzer, rules
-        self.duplicate_distance = rules.duplicate_ratio * analyzer.rule.threshold(0, 1, "pair")
+
+    def duplicate_distance(self, relative: float = 0.0) -> float:
+        """Closer than this to a view blurred alike (sigma / width `relative`), a face is a
+        near-duplicate: `duplicate_ratio` of the rule's pair distance at that blur."""
+        rule = self.analyzer.rule
+        return self.rules.duplicate_ratio * rule.threshold(min(relative, rule.max_blur), 1, "pair")
 
     def check(
         self, paths: list[Path], limits: MediaLimits, enrolled: GalleryIndex
@@ -165,15 +172,20 @@ class QualityGate:
         return None
 
     def duplicate(
-        self, index: int, probe: np.ndarray, vectors: list[np.ndarray], labels: list[str]
+        self,
+        index: int,
+        probe: np.ndarray,
+        vectors: list[np.ndarray],
+        labels: list[str],
+        relative: float = 0.0,
     ) -> Rejection | None:
         """A DUPLICATE rejection when `probe` is a near-duplicate of one of `vectors` (whose
-        descriptions are `labels`)."""
+        descriptions are `labels`), all seen at relative blur `relative`."""
         if not vectors:
             return None
         dist = distances(probe[None, :], np.stack(vectors), self.analyzer.embedder.metric)[0]
         nearest = int(np.argmin(dist))
-        if dist[nearest] >= self.duplicate_distance:
+        if dist[nearest] >= self.duplicate_distance(relative):
             return None
         return Rejection(
             index,

@@ -1,9 +1,15 @@
-""" "This is X": a face a watched camera saw (named wrongly, named right, or unknown) confirmed as
-resident X. Its embedding (never pixels) becomes a positive of X — one more row of X in the
-gallery's index (`GalleryIndex.with_faces`) — but only when it passes the rules enrollment photos
-pass (app/pipeline/quality.py): the face at least ENROLL_MIN_FACE_PX wide, sharp enough, and not
-a near-duplicate of a photo or face the gallery already holds. A blurred camera (a high privacy
-parameter) rarely gives a face sharp enough: such faces are refused with the reason, never added.
+""" "This is X": a face a watched camera saw (named wrongly, named right, or unknown), or a face of
+a `/faces/identify` answer, confirmed as resident X. Its embedding (never pixels) becomes a
+positive of X: one of X's views at the blur it was seen at (its relative blur, sigma / face width,
+is kept with it), compared with faces blurred like it (`GalleryIndex.with_faces`) and counted in
+the gallery's size N wherever it is compared. So a home teaches the system its residents as its
+cameras see them, blur included.
+
+The gate is the accept rule itself, not the sharpness asked of an enrollment photo: the face must
+be large enough for its blur to be told apart at all (`AcceptRule.recognisable`; else it is
+refused as `unrecognisable`, with the size it would need) and not a near-duplicate of a view the
+gallery already holds at that blur (`duplicate`: within the quality gate's ratio of the rule's
+pair distance at that blur, app/pipeline/quality.py).
 
 Positives belong to the default gallery, like negatives (app/residents/negatives.py), follow a
 rename, are erased with the resident and are forgotten after POSITIVE_RETENTION_DAYS.
@@ -13,9 +19,13 @@ from __future__ import annotations
 
 from app.errors import EventNotFound, FaceNotKept, PositiveNotFound, PositiveRejected
 from app.pipeline.gallery import Gallery
+from app.pipeline.matching import AcceptRule, relative_blur
+from app.pipeline.privacy_advice import largest_privacy, smallest_face
 from app.pipeline.quality import QualityGate
-from app.store.events import EventStore
+from app.store.events import EventStore, FaceEmbedding
 from app.store.face_labels import FaceLabels, LabelledFace
+
+UNRECOGNISABLE = "unrecognisable"
 
 
 class Positives:
@@ -30,21 +40,42 @@ class Positives:
         if found is None:
             raise EventNotFound(f"no kept event has id {event_id}")
         event, face = found
-        if face is None or face.face_px is None or face.sharpness is None:
+        if event.type == UNRECOGNISABLE:
+            raise FaceNotKept(
+                f"event {event_id} is a face too small for its camera's blur to be told apart: "
+                "it kept no face, and such a face could not be named"
+            )
+        if face is None or face.face_px is None or event.privacy_parameter is None:
             raise FaceNotKept(f"event {event_id} kept no face that could be checked")
+        return self.confirm(name, face, event.privacy_parameter, event.id)
+
+    def confirm(
+        self, name: str, face: FaceEmbedding, privacy: int, event_id: int | None = None
+    ) -> LabelledFace:
+        """Make `face`, seen at privacy parameter `privacy`, a positive of resident `name` if the
+        rule lets it be one; else PositiveRejected with the reason."""
+        if face.face_px is None:
+            raise FaceNotKept("the face's size is not known")
         try:
             index = self._gallery.index_for(face.model_id)
         except KeyError:
-            raise FaceNotKept(f"event {event_id}'s face was made with another model") from None
-        refused = self._gate.refusal(0, face.face_px, face.sharpness)
-        if refused is None:
-            held = [f"a photo or confirmed face of {n}" for n in index.names]
-            refused = self._gate.duplicate(0, face.vector, list(index.vectors), held)
+            raise FaceNotKept("the face was made with another model") from None
+        relative = relative_blur(privacy, face.face_px)
+        rule = self._gate.analyzer.rule
+        if not rule.recognisable(relative, face.face_px):
+            raise PositiveRejected(
+                f"not added as {name}: {unrecognisable(face.face_px, privacy, rule)}"
+                f" ({UNRECOGNISABLE})",
+                UNRECOGNISABLE,
+            )
+        names, views = index.views(relative)
+        held = [f"a view of {n} at this blur" for n in names]
+        refused = self._gate.duplicate(0, face.vector, list(views), held, relative)
         if refused is not None:
             raise PositiveRejected(
                 f"not added as {name}: {refused.message} ({refused.reason})", refused.reason
             )
-        return self._positives.add(self._gallery.key, name, face, event.id)
+        return self._positives.add(self._gallery.key, name, face, event_id, relative)
 
     def list(self, name: str) -> list[LabelledFace]:
         return self._positives.list(self._gallery.key, name)
@@ -52,3 +83,18 @@ class Positives:
     def delete(self, name: str, positive_id: int) -> None:
         if not self._positives.delete(self._gallery.key, name, positive_id):
             raise PositiveNotFound(f"{name!r} has no positive {positive_id}")
+
+
+def unrecognisable(face_px: int, privacy: int, rule: AcceptRule) -> str:
+    """Why a face this wide cannot be named at this privacy parameter, and what would do."""
+    needed = smallest_face(privacy, rule)
+    largest = largest_privacy(face_px, rule, privacy)
+    at_most = (
+        f"a face this wide can be named up to privacy {largest}"
+        if largest is not None
+        else "a face this narrow cannot be named at any privacy"
+    )
+    return (
+        f"the face is {face_px} px wide: too small for privacy {privacy}'s blur to be told apart"
+        f" (at least {needed} px needed; {at_most})"
+    )

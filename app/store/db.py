@@ -174,6 +174,10 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE audit ADD COLUMN event_id INTEGER",
     "ALTER TABLE audit ADD COLUMN client TEXT",
     "ALTER TABLE audit ADD COLUMN credential TEXT",
+    # A confirmed face's relative blur (sigma / width) and width: it is one of its resident's views
+    # at that blur (app/residents/positives.py); NULL for faces confirmed before, seen sharp.
+    "ALTER TABLE positives ADD COLUMN relative_blur REAL",
+    "ALTER TABLE positives ADD COLUMN face_px INTEGER",
 )
 
 

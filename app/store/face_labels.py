@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.pipeline.matching import SeenFaces
 from app.store.db import Database
 from app.store.events import FaceEmbedding
 from app.store.retention import Retention
@@ -54,15 +55,31 @@ class FaceLabels:
         )
 
     def add(
-        self, gallery: str, name: str, face: FaceEmbedding, event_id: int | None
+        self,
+        gallery: str,
+        name: str,
+        face: FaceEmbedding,
+        event_id: int | None,
+        relative_blur: float | None = None,
     ) -> LabelledFace:
+        """Store a face; a positive also keeps the relative blur it was seen at, and its size."""
         created = self._clock()
+        columns = {
+            "gallery": gallery,
+            "name": name,
+            "model_id": face.model_id,
+            "vector": face.blob(),
+            "event_id": event_id,
+            "created": created,
+        }
+        if relative_blur is not None:
+            columns |= {"relative_blur": relative_blur, "face_px": face.face_px}
         with self._db.connect() as conn:
             cursor = conn.execute(
-                f"INSERT INTO {self._table} (gallery, name, model_id, vector, event_id, created,"
-                " resident_id) VALUES (?, ?, ?, ?, ?, ?, (SELECT resident_id FROM resident_state"
+                f"INSERT INTO {self._table} ({', '.join(columns)}, resident_id) VALUES"
+                f" ({', '.join('?' * len(columns))}, (SELECT resident_id FROM resident_state"
                 " WHERE gallery = ? AND name = ?))",
-                (gallery, name, face.model_id, face.blob(), event_id, created, gallery, name),
+                (*columns.values(), gallery, name),
             )
         return LabelledFace(int(cursor.lastrowid or 0), name, event_id, created)
 
@@ -113,6 +130,24 @@ class FaceLabels:
         for name, blob in rows:
             out.setdefault(name, []).append(np.frombuffer(blob, dtype=np.float32))
         return {name: np.stack(rows) for name, rows in out.items()}
+
+    def seen(self, gallery: str, model_id: str) -> dict[str, SeenFaces]:
+        """Every positive of a gallery's profile, by resident, with the relative blur it was seen
+        at (0 for one confirmed before that was kept: those passed the sharpness rule)."""
+        self._before_read(gallery)
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT s.name, l.vector, coalesce(l.relative_blur, 0) FROM {self._table} l"
+                f" {_OF_RESIDENT} WHERE l.gallery = ? AND l.model_id = ? ORDER BY l.id",
+                (gallery, model_id),
+            ).fetchall()
+        out: dict[str, list[tuple[np.ndarray, float]]] = {}
+        for name, blob, relative in rows:
+            out.setdefault(name, []).append((np.frombuffer(blob, dtype=np.float32), relative))
+        return {
+            name: SeenFaces(np.stack([v for v, _ in faces]), np.array([r for _, r in faces]))
+            for name, faces in out.items()
+        }
 
     def _before_read(self, gallery: str) -> None:
         if self.sync is not None:

@@ -126,11 +126,11 @@ def residents() -> str:
 
 @bp.get("/ui/analyse")
 def analyse() -> str:
-    settings = runtime().settings
-    return _page(
-        "analyse.html",
-        choices=[k for k in PRIVACY_CHOICES if k <= settings.max_privacy_parameter],
-    )
+    settings, loaded = runtime().settings, runtime().loaded
+    choices = [k for k in PRIVACY_CHOICES if k <= settings.max_privacy_parameter]
+    # the narrowest face named at each blur, from the rule (none while the models load)
+    needs = [(k, loaded.recognition.smallest_face(k)) for k in choices if k] if loaded else []
+    return _page("analyse.html", choices=choices, needs=needs)
 
 
 @bp.get("/ui/cameras")

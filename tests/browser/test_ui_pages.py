@@ -1,7 +1,8 @@
 """The Residents and Cameras pages in a real browser against the real server (thumbnails, rename,
 metadata, add and remove photos with the quality gate's verdicts; camera editing and the blurred
-snapshot), and every page's keyboard reach, accessible names, text contrast (WCAG AA) and phone
-width. Independent of tests/browser/test_ui.py's residents: uses Bob, Carol and its own."""
+snapshot, the privacy advice for the faces a camera sees), and every page's keyboard reach,
+accessible names, text contrast (WCAG AA) and phone width. Independent of
+tests/browser/test_ui.py's residents: uses Bob, Carol and its own."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from app.pipeline.matching import AcceptRule
 from app.pipeline.privacy import PrivacyLevel
+from app.pipeline.privacy_advice import largest_privacy, smallest_face
 from tests.browser.conftest import API_KEY, PRIVACY, shot
 from tests.browser.test_ui import WAIT_MS, log_in
+from tests.bus.wait import until
 from tests.conftest import FACES
 
 KEY = {"X-API-Key": API_KEY}
@@ -256,6 +260,38 @@ def test_cameras_page_edits_a_camera_and_shows_only_the_blurred_snapshot(page, u
     porch.get_by_role("button", name="Remove…").click()
     expect(porch).to_have_count(0)
     assert page.errors == [REFUSED.format("400 (BAD REQUEST)")]  # the even privacy parameter
+
+
+def test_the_cameras_page_advises_the_privacy_for_the_faces_the_camera_sees(page, ui_server):
+    """The hall camera shows Alice's img5.jpg: its typical face is that photo's face, and the
+    advice is the function's for that width; the Analyse page's hint is the same function's."""
+    url = ui_server.url
+    with (FACES / "img5.jpg").open("rb") as f:
+        detected = requests.post(
+            f"{url}/faces/detect/{PRIVACY}", files={"file": f}, headers=KEY, timeout=60
+        ).json()
+    width = detected["faces"][0]["box"]["w"]
+    rule = AcceptRule.load("Dlib")
+
+    def hall_advice() -> dict:
+        hall = requests.get(f"{url}/cameras/hall", headers=KEY, timeout=10)
+        return hall.json()["privacy_advice"]
+
+    until(lambda: hall_advice()["faces_seen"], "hall's watcher saw a face", WAIT_MS / 1000)
+    log_in(page, url)
+    page.goto(f"{url}/ui/cameras")
+    cell = page.locator("tr[data-camera=hall] td.privacy-advice")
+    advice = hall_advice()
+    assert advice["median_face_px"] == width
+    assert advice["largest_privacy_parameter"] == largest_privacy(width, rule, 51)
+    expect(cell).to_contain_text(f"typical face {width} px wide")
+    expect(cell).to_contain_text(f"named up to privacy {advice['largest_privacy_parameter']}")
+    shot(page, "cameras-advice")
+    page.goto(f"{url}/ui/analyse")
+    expect(page.locator("#analyse-hint")).to_contain_text(
+        f"{smallest_face(17, rule)} px wide at k = 17"
+    )
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("name", PAGES)

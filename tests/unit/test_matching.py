@@ -8,6 +8,7 @@ from app.pipeline.matching import (
     BLUR_LEVELS,
     AcceptRule,
     GalleryIndex,
+    SeenFaces,
     TailCurve,
     blur_level,
     blur_sigma,
@@ -194,13 +195,37 @@ def test_negatives_are_compared_like_with_like():
     assert not index.refuted(probe, "Bob", 0.4, "cosine")  # no negatives of Bob
 
 
-def test_positives_are_more_rows_of_their_resident_in_every_view():
+def test_a_face_seen_sharp_is_one_more_row_of_its_resident_in_every_view():
     clean = np.array([[1.0, 0.0]], np.float32)
     index = GalleryIndex(("Ann",), clean, {0.01: clean * 0.9})
-    seen = np.array([[0.0, 1.0]], np.float32)  # a face confirmed as Bob's
-    grown = index.with_faces({"Bob": seen})
+    seen = np.array([[0.0, 1.0]], np.float32)  # a face confirmed as Bob's, seen unblurred
+    grown = index.with_faces({"Bob": SeenFaces(seen, np.array([0.0]))})
     assert grown.names == ("Ann", "Bob") and index.with_faces({}) is index
     assert np.array_equal(grown.vectors[1], seen[0])
-    assert np.array_equal(grown.blurred[0.01][1], seen[0])  # seen blurred already: as it is
+    assert np.array_equal(grown.blurred[0.01][1], seen[0])  # it has no other view
     (match,) = grown.match(seen, [200.0], 0, "cosine", AcceptRule({}, 0.0, math.inf, 0.0, 0.1))
     assert match.name == "Bob"
+
+
+def test_a_face_seen_blurred_is_its_residents_view_at_that_blur_only_and_counts_there():
+    """Bob confirmed from a camera at privacy 17, his face 85 px wide (relative blur 3.4 %): a
+    face blurred like it is compared with it, and the gallery counts one more row for it; a
+    sharp or less blurred face is not compared with it at all."""
+    clean = np.array([[1.0, 0.0]], np.float32)
+    index = GalleryIndex(("Ann",), clean, {level: clean for level in BLUR_LEVELS})
+    seen = np.array([[0.0, 1.0]], np.float32)
+    relative = relative_blur(17, 85)
+    assert blur_level(relative) == 0.034
+    grown = index.with_faces({"Bob": SeenFaces(seen, np.array([relative]))})
+    assert grown.names == ("Ann",) and len(grown.vectors) == 1  # not a clean photo of Bob
+    assert grown.seen[0.034][0] == ("Bob",)
+    rule = AcceptRule.load("Dlib")
+    (alike,) = grown.match(seen, [85.0], 17, "cosine", rule)
+    assert alike.name == "Bob"
+    assert alike.threshold == pytest.approx(rule.threshold(relative, 2))  # N = Ann + Bob's view
+    (sharper,) = grown.match(seen, [290.0], 17, "cosine", rule)  # relative blur 1 %
+    assert sharper.name is None
+    assert sharper.threshold == pytest.approx(rule.threshold(relative_blur(17, 290), 1))
+    names, views = grown.views(relative)
+    assert names == ("Ann", "Bob") and np.array_equal(views, np.concatenate([clean, seen]))
+    assert grown.views(0.0)[0] == ("Ann",)

@@ -1,6 +1,6 @@
 // Review page: "This is <resident>" for a recognition or an unknown face (POST
-// /events/<id>/is/<name>): the service answers whether the face was added or why not (too small,
-// too blurred, a near-duplicate). Confirmed faces can be forgotten. Uses ui.js's call, message
+// /events/<id>/is/<name>): the service answers whether the face was added or why not (too small
+// for its blur, a near-duplicate). Confirmed faces can be forgotten. Uses ui.js's call, message
 // and confirmThen.
 "use strict";
 
