@@ -204,3 +204,11 @@ def test_positives_are_more_rows_of_their_resident_in_every_view():
     assert np.array_equal(grown.blurred[0.01][1], seen[0])  # seen blurred already: as it is
     (match,) = grown.match(seen, [200.0], 0, "cosine", AcceptRule({}, 0.0, math.inf, 0.0, 0.1))
     assert match.name == "Bob"
+
+
+def test_a_cosine_distance_is_never_below_zero():
+    """float32 rounding made cosine self-distances -3.6e-7: "distance -0.000" in a
+    near-duplicate rejection."""
+    vectors = np.random.default_rng(0).normal(size=(50, 128)).astype(np.float32)
+    own = np.diag(distances(vectors, vectors, "cosine"))
+    assert own.min() >= 0.0 and {f"{d:.3f}" for d in own} == {"0.000"}
