@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from tests.bus.wait import until
 from tests.e2e.server import (
     ROOT,
     Server,
@@ -24,6 +25,7 @@ from tests.e2e.server import (
     stop_server,
 )
 
+PRINTED = re.compile(r"^demo camera: (\S+)", re.M)
 README_URL = "http://127.0.0.1:8091/demo.mjpg"
 WITHIN_S = 90  # models warm, the scene shows Alice within 2.5 s of every 6 s loop
 
@@ -36,9 +38,8 @@ def demo_url(tmp_path_factory) -> Iterator[str]:
     process = spawn_app("demo-camera", base, log, child_env(), "--port", str(port))
     try:
         listening(process, port, log, timeout=60)
-        printed = re.search(r"^demo camera: (\S+)", log.read_text(), re.M)
-        assert printed, log.read_text()
-        yield printed.group(1)
+        until(lambda: PRINTED.search(log.read_text()), "the demo camera's URL printed", 10)
+        yield PRINTED.search(log.read_text()).group(1)
     finally:
         process.terminate()
         process.wait(timeout=10)
