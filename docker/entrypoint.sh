@@ -10,13 +10,16 @@ set -eu
 if [ "$(id -u)" != 0 ]; then
   exec "$@"
 fi
-uid=$(stat -c %u "$DATABASE_DIR")
-gid=$(stat -c %g "$DATABASE_DIR")
-[ "$gid" != 0 ] || gid=$uid  # not root's group either
+uid=0
+if [ -d "${DATABASE_DIR:-}" ]; then  # else the service says what is wrong with it
+  uid=$(stat -c %u "$DATABASE_DIR")
+  gid=$(stat -c %g "$DATABASE_DIR")
+  [ "$gid" != 0 ] || gid=$uid  # not root's group either
+fi
 if [ "$uid" = 0 ]; then
   uid=$APP_UID
   gid=$APP_UID
-  if [ -w "$DATABASE_DIR" ]; then  # not a read-only mount (the scale profile's workers)
+  if [ -d "${DATABASE_DIR:-}" ] && [ -w "$DATABASE_DIR" ]; then  # not a read-only mount (the scale profile's workers)
     chown -R "$uid:$gid" "$DATABASE_DIR"
     echo "entrypoint: $DATABASE_DIR was owned by root; now by uid $uid, which runs the service"
   fi
