@@ -22,16 +22,18 @@ RUN pip install .
 # fails the build, rather than a request, if anything would need a download.
 RUN STATE_DIR=/tmp/models-check python -m app models setup && rm -rf /tmp/models-check
 
-# The service runs as APP_UID, which should own the mounted ./database on the host (residents are
-# enrolled and deleted there): `docker-compose build --build-arg APP_UID=$(id -u)`.
-ARG APP_UID=1000
+# The entrypoint starts as root, then runs the service as the owner of the mounted /app/database
+# (residents are enrolled and deleted there), or as `app` (APP_UID) when root owns it: never as
+# root (docker/entrypoint.sh).
+ENV APP_UID=1000 HOME=/app
 RUN useradd --uid "$APP_UID" --user-group --home-dir /app --no-create-home app \
     && mkdir -p /app/state && chown app:app /app/state
 COPY --chown=app:app database ./database
-USER app
+COPY docker/entrypoint.sh /usr/local/bin/pafr-entrypoint
 
 VOLUME ["/app/database", "/app/state"]
 EXPOSE 8090
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8090') + '/health', timeout=4)"]
+ENTRYPOINT ["pafr-entrypoint"]
 CMD ["python", "-m", "app", "serve"]

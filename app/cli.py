@@ -1,5 +1,5 @@
-"""Command line: `python -m app serve | worker | recognize | models | residents | config`. A
-thin shell over `services`."""
+"""Command line: `python -m app serve | worker | recognize | models | residents | config |
+demo-camera`. A thin shell over `services`."""
 
 from __future__ import annotations
 
@@ -99,6 +99,13 @@ def _parser() -> argparse.ArgumentParser:
     ):
         action.add_argument("--db", type=Path, help=db_help)
         action.set_defaults(run=run)
+
+    demo = sub.add_parser(
+        "demo-camera", help="a loopback MJPEG camera showing the sample residents (README)"
+    )
+    demo.add_argument("--port", type=int, default=8091, help="default: %(default)s; 0 = any free")
+    demo.add_argument("--faces", type=Path, help="the photos (default: tests/data/faces)")
+    demo.set_defaults(run=_demo_camera)
 
     config = sub.add_parser("config", help="the settings in effect, or their documentation")
     config.add_argument(
@@ -314,6 +321,24 @@ def _config(args: argparse.Namespace) -> int:
     for name, value in Settings():
         shown = "(set)" if "secret" in type(value).__name__.lower() else value
         print(f"{name.upper()}={'' if shown is None else shown}")
+    return 0
+
+
+def _demo_camera(args: argparse.Namespace) -> int:
+    from app.demo_camera import FACES, DemoCamera, scene_parts
+
+    parts = scene_parts(args.faces or FACES)
+    try:
+        camera = DemoCamera(parts, args.port)
+    except OSError as exc:
+        print(
+            f"error [port_unavailable]: cannot listen on 127.0.0.1:{args.port}: "
+            f"{exc.strerror or exc} (give --port)",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"demo camera: {camera.url} (Ctrl-C stops it)", flush=True)
+    camera.serve_forever()
     return 0
 
 

@@ -71,6 +71,7 @@ def serve(settings: Settings) -> int:
         return _cannot_start(exc)
     runtime_of(app).ready(services)
     log.info("ready: %d resident photo(s) in the default gallery", len(gallery.index.names))
+    print(f"ready: web UI at {ui_address(settings.host, settings.port)}", flush=True)
     services.start_bus()
     services.start_watching()
     try:
@@ -82,6 +83,15 @@ def serve(settings: Settings) -> int:
         server.close()
         services.stop_bus()
     return 0
+
+
+def ui_address(host: str, port: int) -> str:
+    """Where a browser on this machine finds the web UI (a wildcard HOST listens on loopback
+    too)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/ui/"
 
 
 def _http_server(app: Flask, settings: Settings) -> BaseWSGIServer:

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from app.bus.publisher import Backoff
 from app.cameras.face_widths import FaceWidths
+from app.cameras.failure_log import FailureLog
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer, Stream
 from app.pipeline.gallery import Gallery
@@ -90,6 +91,7 @@ class Watcher:
         self._open, self._analyzer, self._gallery = open_frames, analyzer, gallery
         self._rules, self._reporter = rules, reporter
         self._stop = threading.Event()
+        self._failures = FailureLog(name)
         self._status = CameraStatus(STOPPED)
         self._widths = FaceWidths()
         self._thread = threading.Thread(target=self._run, name=f"watch-{name}", daemon=True)
@@ -124,6 +126,7 @@ class Watcher:
                 self._failed(exc)
             else:
                 backoff.reset()
+                self._failures.connected()
                 try:
                     self._watch(frames)
                 except AppError as exc:
@@ -136,7 +139,7 @@ class Watcher:
             self._stop.wait(backoff.next())
 
     def _failed(self, exc: AppError) -> None:
-        log.warning("camera %s: %s [%s]", self.name, exc.message, exc.code)
+        self._failures.failed(exc)
         s = self._status
         failed = CameraStatus(ERROR, 0.0, 0.0, s.frames_dropped, s.last_frame_at, exc.message)
         self._status = self._with_faces(failed)

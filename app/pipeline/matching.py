@@ -42,11 +42,12 @@ _SHARP = 0.007  # below this relative blur a face is compared with the clean pho
 
 
 def distances(probes: np.ndarray, gallery: np.ndarray, metric: str) -> np.ndarray:
-    """(m, d) x (n, d) -> (m, n) distance matrix, euclidean or cosine."""
+    """(m, d) x (n, d) -> (m, n) distance matrix, euclidean or cosine; never negative (rounding
+    makes the cosine distance of a vector to itself slightly so, shown as "-0.000")."""
     if metric == "cosine":
         a = probes / np.maximum(np.linalg.norm(probes, axis=1, keepdims=True), 1e-12)
         b = gallery / np.maximum(np.linalg.norm(gallery, axis=1, keepdims=True), 1e-12)
-        return 1.0 - a @ b.T
+        return np.maximum(1.0 - a @ b.T, 0.0)
     sq = (
         np.sum(probes**2, axis=1)[:, None]
         + np.sum(gallery**2, axis=1)[None, :]

@@ -337,3 +337,44 @@ def test_no_page_scrolls_sideways_at_phone_width(page, ui_server):
         assert width <= 390, (name, width)
         shot(page, f"{name or 'dashboard'}-phone")
     assert page.errors == [], page.errors
+
+
+# Every visible cell of a table body (not a whole-row message): its column's header, the label
+# the cell carries and whether a label is drawn before it (ui.css).
+CELL_LABELS = """() => Array.from(document.querySelectorAll("tbody td"))
+  .filter((td) => td.getClientRects().length && td.colSpan === 1)
+  .map((td) => ({
+    header: td.closest("table").tHead.rows[0].cells[td.cellIndex].textContent,
+    label: td.dataset.label ?? null,
+    drawn: getComputedStyle(td, "::before").content,
+  }))"""
+
+
+def test_stacked_tables_label_every_cell_at_phone_width(page, ui_server):
+    until(lambda: requests.get(f"{ui_server.url}/events", headers=KEY, timeout=10).json()["events"],
+          "an event of the hall camera", timeout=WAIT_MS / 1000)  # fmt: skip
+    log_in(page, ui_server.url)
+    page.set_viewport_size({"width": 390, "height": 800})
+    for name in PAGES:
+        page.goto(f"{ui_server.url}/ui/{name}")
+        cells = page.evaluate(CELL_LABELS)
+        if name in ("", "residents", "cameras", "events"):
+            assert cells, name  # tables with rows: the hall camera, the residents, its events
+        unlabelled = [c for c in cells if c["label"] != c["header"] or c["drawn"] in ("none", "")]
+        assert unlabelled == [], (name, unlabelled)
+    page.set_viewport_size({"width": 1100, "height": 800})  # a wide table keeps its header row
+    assert page.evaluate(CELL_LABELS)[0]["drawn"] in ("none", "normal")
+    assert page.errors == [], page.errors
+
+
+def test_events_page_says_when_there_is_nothing_to_show(page, ui_server):
+    log_in(page, ui_server.url)
+    page.goto(f"{ui_server.url}/ui/events?camera=nowhere")
+    expect(page.locator("#events tbody")).to_have_text("No events match these filters.")
+
+
+def test_dashboard_shows_frames_in_and_analysed_as_such(page, ui_server):
+    log_in(page, ui_server.url)
+    table = page.locator("table").first
+    expect(table.locator("th").last).to_have_text("Frames in / analysed per s")
+    expect(table.locator("tbody td").last).to_have_text(re.compile(r"^\d+\.\d / \d+\.\d$"))

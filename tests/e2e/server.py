@@ -70,11 +70,13 @@ class LoopbackDaemon:
             self._process = None
 
 
-def spawn_app(command: str, base: Path, log: Path, environment: dict[str, str]) -> subprocess.Popen:
-    """`python -m app <command>` in `base`, its output in `log`."""
+def spawn_app(
+    command: str, base: Path, log: Path, environment: dict[str, str], *args: str
+) -> subprocess.Popen:
+    """`python -m app <command> [args]` in `base`, its output in `log`."""
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "app", command],
+            [sys.executable, "-m", "app", command, *args],
             cwd=base,
             env=environment,
             stdout=out,
@@ -150,19 +152,18 @@ def start_server(base: Path, **env: str) -> Server:
     """Start `python -m app serve` and wait until /health says ready."""
     base.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    state, database = base / "state", make_gallery(base / "database")
+    state = base / "state"
+    given = env.get("DATABASE_DIR")
+    database = Path(given) if given else make_gallery(base / "database")
     log = base / "server.log"
     defaults = {
+        "DATABASE_DIR": str(database),
         "MAX_CONTENT_LENGTH": str(MAX_CONTENT_LENGTH),
         "OPEN_TIMEOUT_MS": "3000",
         "READ_TIMEOUT_MS": "3000",
     }  # `env` may override these (bench/scale.py sends larger videos)
     environment = child_env(
-        HOST="127.0.0.1",
-        PORT=str(port),
-        STATE_DIR=str(state),
-        DATABASE_DIR=str(database),
-        **(defaults | env),
+        HOST="127.0.0.1", PORT=str(port), STATE_DIR=str(state), **(defaults | env)
     )
     log.unlink(missing_ok=True)
     process = spawn_app("serve", base, log, environment)

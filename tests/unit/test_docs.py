@@ -32,3 +32,18 @@ def test_the_readme_is_short_and_links_every_doc():
     assert len(readme.splitlines()) <= 200
     docs = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
     assert docs and [d for d in docs if f"(docs/{d})" not in readme] == []
+
+
+# commands the docs run -> the Debian package that has them
+DEBIAN_COMMANDS = {"mosquitto_sub": "mosquitto-clients", "mosquitto_pub": "mosquitto-clients"}
+
+
+def test_every_doc_that_runs_a_debian_command_says_to_install_its_package():
+    missing = [
+        (doc.name, command, package)
+        for doc in sorted((ROOT / "docs").glob("*.md"))
+        for command, package in DEBIAN_COMMANDS.items()
+        if command in (text := doc.read_text())
+        and not any(package in line for line in text.splitlines() if "apt-get install" in line)
+    ]
+    assert missing == []

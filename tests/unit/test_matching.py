@@ -229,3 +229,11 @@ def test_a_face_seen_blurred_is_its_residents_view_at_that_blur_only_and_counts_
     names, views = grown.views(relative)
     assert names == ("Ann", "Bob") and np.array_equal(views, np.concatenate([clean, seen]))
     assert grown.views(0.0)[0] == ("Ann",)
+
+
+def test_a_cosine_distance_is_never_below_zero():
+    """float32 rounding made cosine self-distances -3.6e-7: "distance -0.000" in a
+    near-duplicate rejection."""
+    vectors = np.random.default_rng(0).normal(size=(50, 128)).astype(np.float32)
+    own = np.diag(distances(vectors, vectors, "cosine"))
+    assert own.min() >= 0.0 and {f"{d:.3f}" for d in own} == {"0.000"}

@@ -1,6 +1,6 @@
 // Events page: events that match the page's filters appear at the top as they happen
 // (Server-Sent Events from /events/stream, after the newest event the page was rendered with).
-// Uses the helpers of ui.js (el, when, EVENT_TYPES).
+// Uses the helpers of ui.js (el, when, labelCells, EVENT_TYPES).
 "use strict";
 
 function liveEvents(table) {
@@ -16,7 +16,9 @@ function liveEvents(table) {
     const row = el("tr", undefined, { "data-event": ev.id });
     [when(ev.time), ev.type, ev.camera || "", ev.resident || "",
       ev.confidence === null ? "" : String(ev.confidence)].forEach((t) => row.append(el("td", t)));
+    body.querySelectorAll("tr.empty").forEach((empty) => empty.remove());
     body.prepend(row);
+    labelCells(table);
   };
   EVENT_TYPES.forEach((t) => source.addEventListener(t, add));
 }

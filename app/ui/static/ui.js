@@ -114,6 +114,20 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// At phone width the tables stack their cells (ui.css) and hide the header: each cell shows its
+// column's label from data-label, copied here from the header (rows added later call it again).
+function labelCells(table) {
+  const labels = Array.from(table.tHead ? table.tHead.rows[0].cells : [], (th) => th.textContent);
+  for (const body of table.tBodies) {
+    for (const row of body.rows) {
+      Array.from(row.cells).forEach((cell, i) => {
+        if (cell.colSpan === 1 && labels[i]) cell.dataset.label = labels[i];
+      });
+    }
+  }
+}
+document.querySelectorAll("table").forEach(labelCells);
+
 const forms = { enroll: enrollForm, "add-camera": cameraForm };
 for (const [id, setup] of Object.entries(forms)) {
   const form = document.getElementById(id);
