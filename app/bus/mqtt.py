@@ -15,9 +15,11 @@ and one for `files`, under MQTT_DISCOVERY_PREFIX.
 
 Watched cameras (docs/cameras.md): every event on `P/events`; per resident a retained
 `P/presence/<slug>` (`ON`/`OFF`) and `P/presence/<slug>/last_seen`, `<slug>` being its stored
-slug (app/store/entity_slugs.py), as in its entity ids; per watched camera
-`P/<camera>/unknown` and an `event` entity's `P/<camera>/event`. Their discovery configs come and
-go with the residents and watched cameras (`EntityEvent`; an empty retained config removes one).
+slug (app/store/entity_slugs.py), as in its entity ids; the resident's presence binary_sensor
+and device_tracker (`home`/`not_home`, for Home Assistant's person) share that state topic; per
+watched camera `P/<camera>/unknown` and an `event` entity's `P/<camera>/event`. Their discovery
+configs come and go with the residents and watched cameras (`EntityEvent`; an empty retained
+config removes one).
 """
 
 from __future__ import annotations
@@ -291,6 +293,23 @@ class MqttPublisher:
                         "value_template": "{{ value_json.at }}",
                         "json_attributes_topic": f"{presence}/last_seen",
                         "device_class": "timestamp",
+                    },
+                    e.present,
+                ),
+                self._config(
+                    "device_tracker",
+                    f"tracker_{key}",
+                    {
+                        "name": e.name,
+                        "unique_id": f"{UNIQUE_PREFIX}_{key}",
+                        "object_id": f"{UNIQUE_PREFIX}_{key}",
+                        "state_topic": presence,
+                        "payload_home": "ON",
+                        "payload_not_home": "OFF",
+                        "json_attributes_topic": f"{presence}/last_seen",
+                        # stationary, as a router is: a person is home while any such tracker
+                        # says so, and otherwise follows their phone's GPS, if they have one
+                        "source_type": "router",
                     },
                     e.present,
                 ),

@@ -34,24 +34,27 @@ def test_entities_of_look_alike_names_are_distinct_and_stable(tmp_path, broker):
     sub = Subscriber(broker.port, ["homeassistant/#", "home/faces/#"])
     bus = make_bus(tmp_path, broker.url)
     bus.start()
-    # presence and last seen per resident; unknown and face per camera; a last-resident sensor
-    # per source (the cameras, make_bus's configured `porch`, `files`)
+    # presence, last seen and a device tracker per resident; unknown and face per camera; a
+    # last-resident sensor per source (the cameras, make_bus's configured `porch`, `files`)
     sources = {*CAMERAS, "porch", "files"}
-    per_entity = 2 * len(RESIDENTS) + 2 * len(CAMERAS) + len(sources)
+    per_entity = 3 * len(RESIDENTS) + 2 * len(CAMERAS) + len(sources)
     try:
         announce(bus)
         until(lambda: len(configs(sub)) >= per_entity, "every entity's config")
         first = configs(sub)
         object_ids = [c["object_id"] for c in first.values() if "object_id" in c]
-        assert len(object_ids) == len(set(object_ids)) == 2 * len(RESIDENTS) + 2 * len(CAMERAS)
+        assert len(object_ids) == len(set(object_ids)) == 3 * len(RESIDENTS) + 2 * len(CAMERAS)
         unique_ids = [c["unique_id"] for c in first.values()]
         assert len(unique_ids) == len(set(unique_ids))
         state_topics = [c["state_topic"] for c in first.values() if "presence" in c["unique_id"]]
         assert len(set(state_topics)) == len(RESIDENTS)
+        trackers = [c for t, c in first.items() if "/device_tracker/" in t]
+        assert len(trackers) == len(RESIDENTS)  # each on its resident's presence topic
+        assert {c["state_topic"] for c in trackers} == set(state_topics)
         names = {c["name"] for c in first.values()}
         assert {f"{r} presence" for r in RESIDENTS} <= names  # shown as written
         bus.publish(EntityEvent("resident", "Ann Marie", present=False))
-        until(lambda: len(configs(sub)) == len(first) - 2, "Ann Marie's entities removed")
+        until(lambda: len(configs(sub)) == len(first) - 3, "Ann Marie's entities removed")
         assert {c["name"] for c in configs(sub).values()} >= {"Ann-Marie presence"}
     finally:
         bus.stop()

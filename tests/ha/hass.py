@@ -34,6 +34,7 @@ http:
 api:
 config:
 onboarding:
+automation: !include automations.yaml
 logger:
   default: warning
 """
@@ -48,6 +49,7 @@ class HomeAssistant:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         (folder / "configuration.yaml").write_text(CONFIG.format(port=self.port))
+        (folder / "automations.yaml").write_text("[]\n")  # as a fresh install has it
         self._process: subprocess.Popen | None = None
         self.token = ""
 
@@ -119,6 +121,20 @@ class HomeAssistant:
             return None
         response.raise_for_status()
         return response.json()
+
+    def states(self) -> list[dict[str, Any]]:
+        response = requests.get(f"{self.url}/api/states", headers=self._auth(), timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def check_config(self) -> subprocess.CompletedProcess:
+        """Home Assistant's own configuration check of the folder (exit status 1 on errors)."""
+        return subprocess.run(
+            [str(HASS), "--script", "check_config", "-c", str(self.folder)],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+        )
 
     def log(self) -> str:
         path = self.folder / "home-assistant.log"
