@@ -169,17 +169,17 @@ class FaceVerifier:
 
     Haar cascades fire on chins, collars and textures, YuNet at its low threshold on blurred
     clutter. Three signals, cheapest first:
-    - YuNet's own score: at or above `CONFIDENT_SCORE` the box is a face. On 1,588 YuNet boxes
+    - YuNet's own score: at or above `CONFIDENT_SCORE` the box is a face. On 1,602 YuNet boxes
       (300 LFW photos at k = 0, 17, 25, 35 and the crowd scene at k = 0, 17, 25:
-      `python -m bench.verifier --lfw DIR`), none that the other two signals reject scored 0.9
-      or more, and 74 % of those they accept did;
+      `python -m bench.verifier --lfw DIR`), no LFW box that the other two signals reject scored
+      0.9 or more; five crowd boxes did, all real faces they miss under blur (checked by eye);
     - dlib's HOG detector, ~10 ms, accepts most other real faces;
     - dlib's MMOD CNN, asked only `thorough`ly, rejects nearly all false detections and keeps
       real faces up to heavy blur, but costs ~0.3 s on a small CPU.
     It is asked about faces that would otherwise be counted as unknown (thoroughly), as
     unrecognisable (cheaply in videos and cameras: no name is at stake; on the corpus above the
-    cheap signals keep 302 of the 403 unrecognisable boxes MMOD and HOG accept, and none they
-    reject), and about enrollment photos (thoroughly).
+    cheap signals need no MMOD call and accept none of the LFW boxes the full opinion rejects),
+    and about enrollment photos (thoroughly).
     """
 
     CONFIDENT_SCORE = 0.9
