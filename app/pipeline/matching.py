@@ -18,6 +18,11 @@ large the gallery. Beyond `max_blur`, or below `min_face_px`, no threshold names
 residents without risking strangers: the face is "unrecognisable" rather than a guess or an
 unknown.
 
+Look-alikes: a face within the accept distance of one resident may be nearly as close to another
+(two residents who look alike, one blurred). It is named only when the nearest *other* resident
+is at least `runner_up` times as far (calibrated on LFW like the rest: bench/calibrate.py);
+otherwise it names nobody rather than perhaps the wrong resident.
+
 Confidence (0-100) says how far inside the accept distance a distance lies:
 `100 * (1 - distance / (2 * threshold))`, clipped; 50 = exactly at the threshold.
 """
@@ -28,13 +33,10 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Literal
 
 import numpy as np
 
 from app.domain import Match
-
-Mode = Literal["gallery", "pair"]
 
 # Relative blur levels at which enrollment photos are also embedded blurred (sigma / face width).
 BLUR_LEVELS = (0.01, 0.015, 0.0225, 0.034, 0.05)
@@ -111,6 +113,7 @@ class AcceptRule:
     max_blur: float  # relative blur beyond which a face is unrecognisable
     min_face_px: float  # faces narrower than this are unrecognisable at any blur
     fixed: float | None = None  # MATCH_THRESHOLD: one accept distance for everything
+    runner_up: float = 1.0  # the nearest other resident must be this many times as far
 
     @classmethod
     def load(cls, model: str, fixed: float | None = None) -> AcceptRule:
@@ -128,12 +131,19 @@ class AcceptRule:
             )
             for mode, c in raw["curves"].items()
         }
-        return cls(curves, raw["stranger_rate"], raw["max_blur"], raw["min_face_px"], fixed)
+        return cls(
+            curves,
+            raw["stranger_rate"],
+            raw["max_blur"],
+            raw["min_face_px"],
+            fixed,
+            raw.get("runner_up", 1.0),
+        )
 
     def recognisable(self, relative: float, face_px: float) -> bool:
         return relative <= self.max_blur and face_px >= self.min_face_px
 
-    def threshold(self, relative: float, comparisons: int, mode: Mode = "gallery") -> float:
+    def threshold(self, relative: float, comparisons: int, mode: str = "gallery") -> float:
         """Accept distance at this relative blur against `comparisons` enrolled photos: where
         a stranger's face comes that close to one photo with chance `stranger_rate / N`."""
         if self.fixed is not None:
@@ -154,13 +164,21 @@ class AcceptRule:
         )
 
     def judge(
-        self, distance: float, name: str | None, relative: float, face_px: float, comparisons: int
+        self,
+        distance: float,
+        name: str | None,
+        relative: float,
+        face_px: float,
+        comparisons: int,
+        rival: float = math.inf,
+        mode: str = "gallery",
     ) -> Match:
-        """The verdict for a face whose nearest resident is `name` at `distance`."""
-        threshold = self.threshold(min(relative, self.max_blur), comparisons)
+        """The verdict for a face whose nearest resident is `name` at `distance` and whose
+        nearest other resident is at `rival`."""
+        threshold = self.threshold(min(relative, self.max_blur), comparisons, mode)
         if not self.recognisable(relative, face_px):
             return Match(None, distance, threshold, 0, unrecognisable=True)
-        if name is None or distance > threshold:
+        if name is None or distance > threshold or rival < self.runner_up * distance:
             return Match(None, distance, threshold, 0)
         return Match(name, distance, threshold, confidence(distance, threshold))
 
@@ -231,8 +249,15 @@ class GalleryIndex:
             scale = rule.pair_to_gallery(relative)
             if self.refuted(probe, name, float(dist[best]), metric, scale):
                 name = None
-            out.append(rule.judge(float(dist[best]), name, relative, width, len(self.names)))
+            rival = self.rival(dist, self.names[best])
+            out.append(rule.judge(float(dist[best]), name, relative, width, len(self.names), rival))
         return out
+
+    def rival(self, dist: np.ndarray, name: str) -> float:
+        """The smallest of `dist` (one distance per row) among rows of residents other than
+        `name` (infinite when there are none)."""
+        others = np.asarray(self.names) != name
+        return float(dist[others].min()) if others.any() else math.inf
 
     def refuted(
         self, probe: np.ndarray, name: str | None, distance: float, metric: str, scale: float = 1.0

@@ -204,3 +204,23 @@ def test_positives_are_more_rows_of_their_resident_in_every_view():
     assert np.array_equal(grown.blurred[0.01][1], seen[0])  # seen blurred already: as it is
     (match,) = grown.match(seen, [200.0], 0, "cosine", AcceptRule({}, 0.0, math.inf, 0.0, 0.1))
     assert match.name == "Bob"
+
+
+def test_a_face_nearly_as_close_to_another_resident_is_not_named():
+    """Look-alikes: Ann is nearest, but Ben is less than `runner_up` times as far."""
+    guarded = replace(RULE, runner_up=1.5)
+    index = GalleryIndex(("Ann", "Ben"), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    between = np.array([[0.52, 0.48]])  # 0.68 from Ann, 0.71 from Ben: ambiguous
+    near_ann = np.array([[0.96, 0.03]])
+    loose = replace(guarded, fixed=1.0)
+    assert [m.name for m in index.match(between, [100], 0, "euclidean", loose)] == [None]
+    assert [m.name for m in index.match(near_ann, [100], 0, "euclidean", loose)] == ["Ann"]
+    assert not index.match(between, [100], 0, "euclidean", loose)[0].unrecognisable
+    # one resident's own photos are no rivals
+    assert index.rival(np.array([0.1, 0.2]), "Ann") == pytest.approx(0.2)
+    assert GalleryIndex(("Ann",), np.ones((1, 2))).rival(np.array([0.1]), "Ann") == math.inf
+
+
+def test_rules_without_a_runner_up_ratio_load_without_the_guard():
+    assert RULE.runner_up == 1.0
+    assert AcceptRule.load("Dlib").runner_up >= 1.0
