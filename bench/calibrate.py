@@ -17,7 +17,7 @@ among the resident faces a 20-photo gallery names right on the fitted folds (eve
 residents enrolled together, so more rivals than a household has): the guard costs at most that
 share of named residents there, and refuses faces that sit between two residents.
 
-Appearance curves (`appearance-<fusion>`, app/pipeline/appearance.py): the same tail fit on the
+Appearance curves (`appearance-<fusion>`, bench/appearance.py): the same tail fit on the
 fused scores of strangers' appearances (WALK photos of one identity) against enrolled photos of
 other identities.
 
@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.pipeline.appearance import FUSIONS, curve_mode, resident_distances
 from app.pipeline.matching import AcceptRule, GalleryIndex, TailCurve
+from bench.appearance import FUSIONS, curve_mode, resident_distances
 
 RULE_FILE = Path(__file__).resolve().parent.parent / "app" / "pipeline" / "acceptance.json"
 BLUR_GRID = (0.0, 0.005, 0.01, 0.015, 0.0225, 0.034, 0.05, 0.075, 0.11)

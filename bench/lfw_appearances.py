@@ -8,9 +8,10 @@ every other identity of the fold with a walk walks by as a stranger.
 
 Each appearance is judged by every method of METHODS:
 - `face`: each photo alone, as a single image is (counted per face, for comparison);
-- `votes`: what app/pipeline/tracking.py does today: every photo votes for the resident it
+- `votes`: what app/pipeline/tracking.py did before: every photo votes for the resident it
   matched; named when one resident has CONFIRM_FRAMES votes and more than all others together;
-- each fusion of app/pipeline/appearance.py, judged by its own `appearance-<fusion>` curve.
+- `best`: `judge_best`, the best photo judged with the stranger rate split over the photos;
+- each fusion of bench/appearance.py, judged by its own `appearance-<fusion>` curve.
 The appearance curves are fitted (`calibration`) on the walks of the folds a rule is fitted on:
 every walk against the first photo of every other enrollable identity of those folds.
 """
@@ -22,9 +23,9 @@ from collections import Counter
 import numpy as np
 
 from app.domain import Box
-from app.pipeline.appearance import FUSIONS, curve_mode, judge_appearance
 from app.pipeline.matching import AcceptRule, GalleryIndex, relative_blur
 from app.pipeline.tracking import Observation, Track
+from bench.appearance import FUSIONS, curve_mode, judge_appearance, judge_best
 from bench.calibrate import Appearance, Samples, appearance_samples
 from bench.lfw import WALK, Embedded, Photo
 from bench.lfw_protocols import DRAWS, Bench, verdict
@@ -33,7 +34,7 @@ RESIDENTS = 20
 KERNELS = (0, 17, 25)
 FACE_PX = 110
 CONFIRM_FRAMES = 2  # the service's default (Settings.confirm_frames)
-METHODS = ("face", "votes", *FUSIONS)
+METHODS = ("face", "votes", "best", *FUSIONS)
 
 
 def _enrollable_walkers(bench: Bench, folds: list[int]) -> list[str]:
@@ -121,6 +122,7 @@ def _judge(
             else ("unrecognisable" if track.unrecognisable() else "unknown")
         ],
     }
+    out["best"] = [verdict(judge_best(index, vectors, widths, kernel, metric, rule), name)]
     for fusion in (f for f in FUSIONS if curve_mode(f) in rule.curves):
         match = judge_appearance(index, vectors, widths, kernel, metric, rule, fusion)
         out[fusion] = [verdict(match, name)]

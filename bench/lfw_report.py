@@ -6,6 +6,7 @@ import json
 import platform
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from app.pipeline.matching import AcceptRule
@@ -23,7 +24,9 @@ from bench.lfw_protocols import (
 Rules = list[tuple[AcceptRule, list[int]]]  # a rule and the folds it is judged on
 
 
-def report(root: Path, cv: bool, as_json: bool, plot: Path | None) -> None:
+def report(
+    root: Path, cv: bool, as_json: bool, plot: Path | None, runner_up: float | None = None
+) -> None:
     bench = Bench.open(root)
     for kernel, face_px in bench.conditions():  # embed everything first, with progress bars
         bench.probes(kernel, face_px)
@@ -32,6 +35,8 @@ def report(root: Path, cv: bool, as_json: bool, plot: Path | None) -> None:
     for kernel in lfw_appearances.KERNELS:
         bench.faces(lfw_appearances.photos(bench), kernel, lfw_appearances.FACE_PX)
     rules = _rules(bench, cv)
+    if runner_up is not None:
+        rules = [(replace(rule, runner_up=runner_up), folds) for rule, folds in rules]
     out = sys.stdout
     if not as_json:
         print(f"# machine: {platform.machine()}; {bench.analyzer.model_info()}")
@@ -44,6 +49,7 @@ def report(root: Path, cv: bool, as_json: bool, plot: Path | None) -> None:
                 else "shipped rule, judged on the folds it was fitted on (optimistic)"
             )
         )
+        print(f"# look-alike guard runner_up per rule: {[r.runner_up for r, _ in rules]}")
     pair_rows = [
         _pairs(bench, rules, k, mode) for k in PAIR_KERNELS for mode in ("gallery", "pair")
     ]

@@ -4,8 +4,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app.pipeline.appearance import FUSIONS, curve_mode, judge_appearance, resident_distances
 from app.pipeline.matching import AcceptRule, GalleryIndex, TailCurve
+from bench.appearance import FUSIONS, curve_mode, judge_appearance, resident_distances
 
 RATES = (-1.0, -3.0, -6.0)
 FACE = TailCurve((0.0,), RATES, ((0.6, 0.4, 0.2),))
