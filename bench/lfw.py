@@ -215,8 +215,9 @@ class PhotoEmbedder:
 class Sample:
     """The photos one benchmark run uses, drawn per fold with a fixed seed.
 
-    Residents: identities with 2+ photos; their first photo (first three when they have 4+) is
-    enrolled, up to two of the rest are probes. Strangers: single-photo identities, each photo a
+    Residents: identities with 2+ photos; their first photo (first three when they have 4+) may
+    be enrolled (a gallery of residents x 1 photo enrolls the first only), up to two of the rest
+    are probes. Strangers: single-photo identities, each photo a
     probe. Pairs: the first `pairs` same-person and different-person lines of each fold.
     Confirmable: up to CONFIRMABLE_PER_FOLD identities with 4+ photos (drawn with their own seed,
     so that the draws above stay as they were): photo 1 enrolled clean, photos 2-3 the faces a
