@@ -224,3 +224,20 @@ def test_a_face_nearly_as_close_to_another_resident_is_not_named():
 def test_rules_without_a_runner_up_ratio_load_without_the_guard():
     assert RULE.runner_up == 1.0
     assert AcceptRule.load("Dlib").runner_up >= 1.0
+
+
+def test_faces_a_camera_saw_are_judged_in_the_pair_currency():
+    """A confirmed camera face was blurred like the probe: its distance is a pair distance,
+    scaled by the pair/gallery ratio before the gallery's accept distance judges it."""
+    clean = np.array([[1.0, 0.0]], np.float32)
+    index = GalleryIndex(("Ann",), clean, {0.01: clean}).with_faces({"Bob": np.array([[0.0, 1.0]])})
+    assert index.seen.tolist() == [False, True]
+    probe = np.array([0.0, 1.0])
+    assert index.fused(probe, 0.0, "cosine", seen_scale=2.0) == pytest.approx([1.0, 0.0])
+    near_bob = np.array([0.1, 1.0])
+    raw = index.fused(near_bob, 0.0, "cosine")
+    assert index.fused(near_bob, 0.0, "cosine", seen_scale=2.0)[1] == pytest.approx(2 * raw[1])
+    assert raw[0] == pytest.approx(index.fused(near_bob, 0.0, "cosine", seen_scale=2.0)[0])
+    # the shipped rule: pair distances run smaller under blur, so they are scaled up
+    rule = AcceptRule.load("Dlib")
+    assert rule.pair_to_gallery(relative_blur(25, 110), 60) > 1.2
