@@ -209,7 +209,7 @@ class GalleryIndex:
     def with_faces(self, faces: dict[str, np.ndarray]) -> GalleryIndex:
         """This index with more rows per resident (`faces`: name -> (k, d), the positives of
         app/residents/positives.py). A camera saw them already blurred, so each row stands for
-        itself in the clean and in every blurred view."""
+        itself in the clean and in every blurred view, marked `seen`."""
         if not faces:
             return self
         names = tuple(name for name, rows in faces.items() for _ in rows)
@@ -232,13 +232,13 @@ class GalleryIndex:
         a distance to an enrolled photo for strangers too, so it is multiplied by `seen_scale`
         (`AcceptRule.pair_to_gallery`) to be judged by the gallery's accept distance. Unscaled,
         strangers were named (33 of 1,400 faces at 110 px, k = 25, bench/lfw_confirmed.py)."""
-        clean = distances(probe[None], self.vectors, metric)[0]
+        dist = distances(probe[None], self.vectors, metric)[0]
         level = blur_level(relative)
         if level is not None and level in self.blurred:
-            clean = (clean + distances(probe[None], self.blurred[level], metric)[0]) / 2
+            dist = (dist + distances(probe[None], self.blurred[level], metric)[0]) / 2
         if self.seen is not None:
-            clean = np.where(self.seen, clean * seen_scale, clean)
-        return clean
+            dist = np.where(self.seen, dist * seen_scale, dist)
+        return dist
 
     def match(
         self,
