@@ -4,6 +4,7 @@
     python -m bench.accuracy --lfw ../shared/lfw --cv   # LFW protocols, held-out figures
     python -m bench.accuracy --lfw DIR --json           # one JSON object per cell per line
     python -m bench.accuracy --lfw DIR --plot out.png   # privacy-utility figure
+    python -m bench.accuracy --lfw DIR --cv --runner-up 1   # ... without the look-alike guard
 
 Test photos (`tests/data/faces`, 13 people, faces 150-300 px in <= 640 px photos; k = Gaussian
 kernel applied to the photo, as the service does):
@@ -134,11 +135,16 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="with --lfw: held-out figures")
     parser.add_argument("--json", action="store_true", help="with --lfw: one JSON object a line")
     parser.add_argument("--plot", type=Path, help="with --lfw: write the privacy-utility PNG")
+    parser.add_argument(
+        "--runner-up",
+        type=float,
+        help="with --lfw: this look-alike guard ratio instead of the fitted one (1 = no guard)",
+    )
     args = parser.parse_args()
     if args.lfw:
         from bench.lfw_report import report
 
-        report(args.lfw, cv=args.cv, as_json=args.json, plot=args.plot)
+        report(args.lfw, cv=args.cv, as_json=args.json, plot=args.plot, runner_up=args.runner_up)
         return
 
     analyzer = Services.build(Settings()).recognition.analyzer

@@ -11,6 +11,16 @@ at the rate the last measured decades shrank (`tail`). Checked on the sharp face
 reach deepest: extrapolated from a tenth of the samples, the curve lies below (stricter than) what
 all of them measure.
 
+`runner_up` guards against look-alikes: a face is named only when the nearest other resident is
+at least that many times as far as the nearest. It is the `RUNNER_UP_LOSS` quantile of that ratio
+among the resident faces a 20-photo gallery names right on the fitted folds (every fitted fold's
+residents enrolled together, so more rivals than a household has): the guard costs at most that
+share of named residents there, and refuses faces that sit between two residents.
+
+Appearance curves (`appearance-<fusion>`, bench/appearance.py): the same tail fit on the
+fused scores of strangers' appearances (WALK photos of one identity) against enrolled photos of
+other identities.
+
 `max_blur` is the upper edge of the last calibrated blur bin in which a 20-photo gallery still
 names at least `MIN_USEFUL_TAR` of resident faces: beyond it no threshold is both safe and
 useful, and faces are "unrecognisable". `STRANGER_RATE` is a design choice
@@ -28,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from app.pipeline.matching import AcceptRule, GalleryIndex, TailCurve
+from bench.appearance import FUSIONS, curve_mode, resident_distances
 
 RULE_FILE = Path(__file__).resolve().parent.parent / "app" / "pipeline" / "acceptance.json"
 BLUR_GRID = (0.0, 0.005, 0.01, 0.015, 0.0225, 0.034, 0.05, 0.075, 0.11)
@@ -37,32 +48,46 @@ STRANGER_RATE = 5e-5  # designed chance that one stranger's face is named (1 in 
 MIN_FACE_PX = 40  # the benchmark's smallest faces are ~50 px: narrower ones are not vouched for
 MIN_USEFUL_TAR = 0.05
 REFERENCE_GALLERY = 20  # photos a household gallery typically holds, for `max_blur`
+RUNNER_UP_LOSS = 0.01  # share of named residents the look-alike guard may cost (fitted folds)
+MIN_APPEARANCE_STRANGERS = 10_000  # stranger appearance scores needed per blur bin
+
+Probe = tuple[str, np.ndarray, float, float]  # identity, vector, relative blur, face px
+Appearance = tuple[str, np.ndarray, list[float]]  # identity, vectors, their relative blurs
+
+
+class _Columns:
+    """Equal-length numpy columns (the dataclass's fields) that concatenate row-wise."""
+
+    @classmethod
+    def concat(cls, parts: list):
+        return cls(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__)
+        )
 
 
 @dataclass(frozen=True)
-class Samples:
+class Samples(_Columns):
     """Fused distances of probe faces to enrolled photos, with the probe's relative blur."""
 
     blur: np.ndarray  # (n,)
     distance: np.ndarray  # (n,)
     same: np.ndarray  # (n,) bool: same identity
 
-    @classmethod
-    def concat(cls, parts: list[Samples]) -> Samples:
-        return cls(
-            *(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__)
-        )
-
     def select(self, mask: np.ndarray) -> Samples:
         return Samples(self.blur[mask], self.distance[mask], self.same[mask])
 
 
-def samples(
-    index: GalleryIndex,
-    owners: list[str],
-    probes: list[tuple[str, np.ndarray, float, float]],
-    metric: str,
-) -> Samples:
+@dataclass(frozen=True)
+class Rivals(_Columns):
+    """Per resident face: its relative blur, and its fused distance to the nearest enrolled photo
+    of its own and of anyone else."""
+
+    blur: np.ndarray
+    own: np.ndarray
+    other: np.ndarray
+
+
+def samples(index: GalleryIndex, owners: list[str], probes: list[Probe], metric: str) -> Samples:
     """Distances of each probe (identity, vector, relative blur, face px) to every row of
     `index`, whose rows belong to `owners`."""
     blur, dist, same = [], [], []
@@ -72,6 +97,32 @@ def samples(
         blur.append(np.full(len(row), relative))
         dist.append(row)
         same.append(names == identity)
+    return Samples(np.concatenate(blur), np.concatenate(dist), np.concatenate(same))
+
+
+def rivals(index: GalleryIndex, probes: list[Probe], metric: str) -> Rivals:
+    """Own and nearest other distances of the probes whose identity `index` holds."""
+    names = np.asarray(index.names)
+    rows = []
+    for identity, vector, relative, _ in probes:
+        own = names == identity
+        if own.any() and not own.all():
+            d = index.fused(vector, relative, metric)
+            rows.append((relative, d[own].min(), d[~own].min()))
+    return Rivals(*(np.array(column, float) for column in zip(*rows, strict=True)))
+
+
+def appearance_samples(
+    index: GalleryIndex, appearances: list[Appearance], metric: str, fusion: str
+) -> Samples:
+    """Each appearance's `fusion` score against every resident of `index` (one row each),
+    tagged with the appearance's mean relative blur."""
+    blur, dist, same = [], [], []
+    for identity, vectors, relative in appearances:
+        residents, d = resident_distances(index, vectors, relative, metric)
+        dist.append(FUSIONS[fusion](d))
+        blur.append(np.full(len(residents), np.mean(relative)))
+        same.append(np.asarray(residents) == identity)
     return Samples(np.concatenate(blur), np.concatenate(dist), np.concatenate(same))
 
 
@@ -136,13 +187,29 @@ def max_useful_blur(curve: TailCurve, data: Samples) -> float:
     return useful
 
 
-def fit_rule(gallery: Samples, pair: Samples) -> AcceptRule:
+def fit_runner_up(curve: TailCurve, data: Rivals) -> float:
+    """The `runner_up` ratio: see the module docstring."""
+    rule = AcceptRule({"gallery": curve}, STRANGER_RATE, np.inf, 0.0)
+    threshold = np.array([rule.threshold(b, REFERENCE_GALLERY) for b in data.blur])
+    named = (data.own <= threshold) & (data.own < data.other)
+    ratio = data.other[named] / np.maximum(data.own[named], 1e-9)
+    return round(float(np.quantile(ratio, RUNNER_UP_LOSS)), 3)
+
+
+def fit_rule(
+    gallery: Samples, pair: Samples, rivals: Rivals, appearances: dict[str, Samples] | None = None
+) -> AcceptRule:
+    """The rule fitted on these samples; `appearances`: fusion -> appearance scores."""
     curve = fit_curve(gallery)
+    curves = {"gallery": curve, "pair": fit_curve(pair)}
+    for fusion, data in (appearances or {}).items():
+        curves[curve_mode(fusion)] = fit_curve(data, MIN_APPEARANCE_STRANGERS)
     return AcceptRule(
-        {"gallery": curve, "pair": fit_curve(pair)},
+        curves,
         STRANGER_RATE,
         max_useful_blur(curve, gallery),
         MIN_FACE_PX,
+        runner_up=fit_runner_up(curve, rivals),
     )
 
 
@@ -158,6 +225,7 @@ def write_rule(rule: AcceptRule, model: str, about: str) -> None:
                 "stranger_rate": rule.stranger_rate,
                 "max_blur": rule.max_blur,
                 "min_face_px": rule.min_face_px,
+                "runner_up": rule.runner_up,
             }
         },
     }

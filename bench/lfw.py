@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -29,6 +29,8 @@ from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 
 LFW_FACE_PX = 110  # typical face width in an LFW photo
 CACHE_DIR = Path(__file__).resolve().parent / "out"
+CONFIRMABLE_PER_FOLD = 25  # identities with 4+ photos drawn for the "1 clean + 2 confirmed" test
+WALK = 5  # photos of one identity that make one appearance (a walk-by)
 
 
 @dataclass(frozen=True)
@@ -213,9 +215,14 @@ class PhotoEmbedder:
 class Sample:
     """The photos one benchmark run uses, drawn per fold with a fixed seed.
 
-    Residents: identities with 2+ photos; their first photo (first three when they have 4+) is
-    enrolled, up to two of the rest are probes. Strangers: single-photo identities, each photo a
+    Residents: identities with 2+ photos; their first photo (first three when they have 4+) may
+    be enrolled (a gallery of residents x 1 photo enrolls the first only), up to two of the rest
+    are probes. Strangers: single-photo identities, each photo a
     probe. Pairs: the first `pairs` same-person and different-person lines of each fold.
+    Confirmable: up to CONFIRMABLE_PER_FOLD identities with 4+ photos (drawn with their own seed,
+    so that the draws above stay as they were): photo 1 enrolled clean, photos 2-3 the faces a
+    camera saw and a user confirmed, photos 4-5 probes. Walks: every identity with WALK+ photos
+    walks by once as WALK photos (photos 2-6 when it has a 1st photo to spare for enrollment).
     """
 
     residents: dict[str, tuple[Photo, ...]]  # identity -> enrollment photos
@@ -223,15 +230,19 @@ class Sample:
     strangers: tuple[str, ...]
     pairs: tuple[Pair, ...]
     fold_of: dict[str, int]
+    confirmable: tuple[str, ...] = ()
+    walks: dict[str, tuple[Photo, ...]] = field(default_factory=dict)
 
     @classmethod
     def draw(
         cls, lfw: Lfw, folds: list[int], residents: int, strangers: int, pairs: int, seed: int = 0
     ) -> Sample:
-        rng = np.random.default_rng(seed)
+        rng, own_rng = np.random.default_rng(seed), np.random.default_rng(seed + 1)
         enrolled: dict[str, tuple[Photo, ...]] = {}
         probes: dict[str, tuple[Photo, ...]] = {}
         chosen_strangers: list[str] = []
+        confirmable: list[str] = []
+        walks: dict[str, tuple[Photo, ...]] = {}
         for fold in folds:
             names = lfw.identities([fold])
             multi = [n for n in names if len(lfw.photos[n]) >= 2]
@@ -243,14 +254,28 @@ class Sample:
             for name in rng.permutation(single)[:strangers]:
                 chosen_strangers.append(name)
                 probes[name] = lfw.photos[name]
+            four = [n for n in multi if len(lfw.photos[n]) >= 4]
+            confirmable += own_rng.permutation(four)[:CONFIRMABLE_PER_FOLD].tolist()
+            for name in names:
+                photos = lfw.photos[name]
+                if len(photos) >= WALK:
+                    walks[name] = photos[1 : WALK + 1] if len(photos) > WALK else photos
         chosen_pairs = tuple(
             p
             for fold in folds
             for same in (True, False)
             for p in [q for q in lfw.pairs if q.fold == fold and q.same == same][:pairs]
         )
-        fold_of = {n: lfw.fold_of[n] for n in [*enrolled, *chosen_strangers]}
-        return cls(enrolled, probes, tuple(chosen_strangers), chosen_pairs, fold_of)
+        fold_of = {n: lfw.fold_of[n] for n in [*enrolled, *chosen_strangers, *confirmable, *walks]}
+        return cls(
+            enrolled,
+            probes,
+            tuple(chosen_strangers),
+            chosen_pairs,
+            fold_of,
+            tuple(confirmable),
+            walks,
+        )
 
     def enrollment_photos(self) -> list[Photo]:
         return sorted(

@@ -11,8 +11,11 @@ judged on every dev fold, which flatters it (it was fitted on them).
   `/faces/verify` does). TAR at FAR 0.1 % uses every different-identity comparison among the
   fold's pair photos as strangers.
 - household (k in HOUSEHOLD_KERNELS x FACE_SIZES): galleries of 5 and 20 residents with 1
-  enrollment photo and of 5 with 3 (GALLERIES), drawn `DRAWS` times per fold; probes = the
-  residents' other photos and every sampled single-photo identity of the fold as a stranger.
+  enrollment photo and of 5 with 3 (GALLERIES), drawn `DRAWS` times per fold; each resident
+  enrolls exactly that many photos (its first); probes = the residents' photos after their
+  first three (after the first when they have 2-3) and every sampled single-photo identity of the
+  fold as a stranger.
+- confirmed and appearance households: bench/lfw_confirmed.py, bench/lfw_appearances.py.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from app.config import Settings
+from app.domain import Match
 from app.pipeline.analyze import Analyzer
 from app.pipeline.gallery import view_id
 from app.pipeline.matching import (
@@ -34,7 +38,7 @@ from app.pipeline.matching import (
     relative_blur,
 )
 from app.services import Services
-from bench.calibrate import Samples, samples
+from bench.calibrate import Rivals, Samples, rivals, samples
 from bench.lfw import Embedded, Lfw, Photo, PhotoEmbedder, Sample
 
 HOUSEHOLD_KERNELS = (0, 17, 25, 35)
@@ -85,6 +89,10 @@ class Bench:
             self._probes[kernel, face_px] = self.embedder.probes(photos, kernel, face_px)
         return self._probes[kernel, face_px]
 
+    def faces(self, photos: list[Photo], kernel: int, face_px: int) -> dict[str, Embedded]:
+        """Any photos as probes (scaled, blurred, embedded; cached), keyed by photo."""
+        return self.embedder.probes(sorted(set(photos), key=lambda p: p.key), kernel, face_px)
+
     def index(self, photos: list[Photo]) -> tuple[GalleryIndex, list[Photo]]:
         """A gallery index of these enrolled photos (those with a face), and its rows' photos."""
         enrolled = self.embedder.enrolled(photos)
@@ -110,13 +118,14 @@ class Bench:
 
     # --- calibration samples ----------------------------------------------------------------
 
-    def calibration_samples(self, folds: list[int]) -> tuple[Samples, Samples]:
-        """Stranger and resident distances of the folds' faces, gallery mode and pair mode."""
+    def calibration_samples(self, folds: list[int]) -> tuple[Samples, Samples, Rivals]:
+        """Stranger and resident distances of the folds' faces, gallery mode and pair mode, and
+        each resident face's distances to its own and to the nearest other enrolled photo."""
         s, metric = self.sample, self.analyzer.embedder.metric
         wanted = set(folds)
         enrolled = [p for p in s.enrollment_photos() if self.lfw.fold_of.get(p.identity) in wanted]
         index, rows = self.index(enrolled)
-        gallery_parts, pair_parts = [], []
+        gallery_parts, pair_parts, rival_parts = [], [], []
         for kernel, face_px in self.conditions():
             found = [
                 (photo, e)
@@ -132,9 +141,14 @@ class Bench:
                 if p not in rows  # a photo is never compared with itself
             ]
             gallery_parts.append(samples(index, list(index.names), probes, metric))
+            rival_parts.append(rivals(index, probes, metric))
             if face_px == PAIR_FACE_PX:
                 pair_parts.append(_pair_samples(list(unique), kernel, metric))
-        return Samples.concat(gallery_parts), Samples.concat(pair_parts)
+        return (
+            Samples.concat(gallery_parts),
+            Samples.concat(pair_parts),
+            Rivals.concat(rival_parts),
+        )
 
     # --- protocols --------------------------------------------------------------------------
 
@@ -157,11 +171,13 @@ class Bench:
                 continue
             for _ in range(DRAWS):
                 chosen = list(rng.choice(eligible, residents_n, replace=False))
-                index, _ = self.index([p for n in chosen for p in self.sample.residents[n]])
+                index, _ = self.index(
+                    [p for n in chosen for p in self.sample.residents[n][:photos_n]]
+                )
                 for name in chosen + strangers:
                     role = "resident" if name in chosen else "stranger"
                     for photo in self.sample.probes[name]:
-                        verdict = _outcome(index, probes[photo.key], name, kernel, metric, rule)
+                        verdict = outcome(index, probes[photo.key], name, kernel, metric, rule)
                         out[f"{role}_{verdict}"] += 1
         return out
 
@@ -267,12 +283,19 @@ def _pair_samples(found: list[tuple[Photo, Embedded]], kernel: int, metric: str)
     )
 
 
-def _outcome(
+def outcome(
     index: GalleryIndex, probe: Embedded, name: str, kernel: int, metric: str, rule: AcceptRule
 ) -> str:
+    """What the service says of one face of `name`: no_face, unrecognisable, unknown, right
+    (named `name`) or named (given another name)."""
     if probe.vector is None:
         return "no_face"
     (match,) = index.match(probe.vector[None], [probe.face_px], kernel, metric, rule)
+    return verdict(match, name)
+
+
+def verdict(match: Match, name: str) -> str:
+    """`outcome` of a match already made."""
     if match.unrecognisable:
         return "unrecognisable"
     if match.name is None:

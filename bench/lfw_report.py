@@ -6,9 +6,11 @@ import json
 import platform
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from app.pipeline.matching import AcceptRule
+from bench import lfw_appearances, lfw_confirmed
 from bench.calibrate import fit_rule
 from bench.lfw_protocols import (
     FACE_SIZES,
@@ -22,11 +24,19 @@ from bench.lfw_protocols import (
 Rules = list[tuple[AcceptRule, list[int]]]  # a rule and the folds it is judged on
 
 
-def report(root: Path, cv: bool, as_json: bool, plot: Path | None) -> None:
+def report(
+    root: Path, cv: bool, as_json: bool, plot: Path | None, runner_up: float | None = None
+) -> None:
     bench = Bench.open(root)
     for kernel, face_px in bench.conditions():  # embed everything first, with progress bars
         bench.probes(kernel, face_px)
+    for kernel in lfw_confirmed.KERNELS:
+        bench.faces(lfw_confirmed.photos(bench), kernel, lfw_confirmed.FACE_PX)
+    for kernel in lfw_appearances.KERNELS:
+        bench.faces(lfw_appearances.photos(bench), kernel, lfw_appearances.FACE_PX)
     rules = _rules(bench, cv)
+    if runner_up is not None:
+        rules = [(replace(rule, runner_up=runner_up), folds) for rule, folds in rules]
     out = sys.stdout
     if not as_json:
         print(f"# machine: {platform.machine()}; {bench.analyzer.model_info()}")
@@ -39,6 +49,7 @@ def report(root: Path, cv: bool, as_json: bool, plot: Path | None) -> None:
                 else "shipped rule, judged on the folds it was fitted on (optimistic)"
             )
         )
+        print(f"# look-alike guard runner_up per rule: {[r.runner_up for r, _ in rules]}")
     pair_rows = [
         _pairs(bench, rules, k, mode) for k in PAIR_KERNELS for mode in ("gallery", "pair")
     ]
@@ -48,12 +59,24 @@ def report(root: Path, cv: bool, as_json: bool, plot: Path | None) -> None:
         for px in FACE_SIZES
         for k in HOUSEHOLD_KERNELS
     ]
+    confirmed_rows = [
+        _confirmed(bench, rules, k, confirmed)
+        for k in lfw_confirmed.KERNELS
+        for confirmed in (False, True)
+    ]
+    appearance_rows = [
+        row for k in lfw_appearances.KERNELS for row in _appearances(bench, rules, k)
+    ]
     if as_json:
-        for row in pair_rows + household_rows:
+        for row in pair_rows + household_rows + confirmed_rows + appearance_rows:
             out.write(json.dumps(row) + "\n")
     else:
         _print_pairs(pair_rows)
         _print_household(household_rows)
+        print("\n## Household: 20 residents, 1 clean photo + 2 confirmed faces at the probe's k\n")
+        _print_cells(confirmed_rows)
+        print("\n## Appearances of 5 photos; 20 residents, 1 clean photo each\n")
+        _print_cells(appearance_rows)
     if plot:
         _plot(household_rows, plot)
 
@@ -64,7 +87,8 @@ def _rules(bench: Bench, cv: bool) -> Rules:
     rules = []
     for fold in bench.folds:
         others = [f for f in bench.folds if f != fold]
-        rules.append((fit_rule(*bench.calibration_samples(others)), [fold]))
+        appearances = lfw_appearances.calibration(bench, others)
+        rules.append((fit_rule(*bench.calibration_samples(others), appearances), [fold]))
     return rules
 
 
@@ -85,13 +109,39 @@ def _household(
     counts: Counter[str] = Counter()
     for rule, folds in rules:
         counts += bench.household(rule, folds, kernel, face_px, size)
+    return _cells("household", kernel, f"{size[0]}x{size[1]}", face_px, counts)
+
+
+def _confirmed(bench: Bench, rules: Rules, kernel: int, confirmed: bool) -> dict:
+    counts: Counter[str] = Counter()
+    for rule, folds in rules:
+        counts += lfw_confirmed.household(bench, rule, folds, kernel, confirmed)
+    mode = "20x(1+2 confirmed)" if confirmed else "20x1 (same draws)"
+    return _cells("confirmed", kernel, mode, lfw_confirmed.FACE_PX, counts)
+
+
+def _appearances(bench: Bench, rules: Rules, kernel: int) -> list[dict]:
+    counts: dict[str, Counter[str]] = {m: Counter() for m in lfw_appearances.METHODS}
+    for rule, folds in rules:
+        judged = lfw_appearances.household(bench, rule, folds, kernel)
+        for method, c in judged.items():
+            counts[method] += c
+    return [
+        _cells("appearance", kernel, method, lfw_appearances.FACE_PX, c)
+        for method, c in counts.items()
+        if c
+    ]
+
+
+def _cells(protocol: str, kernel: int, mode: str, face_px: int, counts: Counter[str]) -> dict:
+    """One table row from outcome counts (`role_verdict` keys: bench/lfw_protocols.py)."""
     residents = sum(v for k, v in counts.items() if k.startswith("resident_"))
     strangers = sum(v for k, v in counts.items() if k.startswith("stranger_"))
     faces = max(1, residents + strangers)
     return {
-        "protocol": "household",
+        "protocol": protocol,
         "k": kernel,
-        "mode": f"{size[0]}x{size[1]}",
+        "mode": mode,
         "face_px": face_px,
         "far": round(counts["stranger_named"] / max(1, strangers), 5),
         "tar": round(counts["resident_right"] / max(1, residents), 4),
@@ -122,6 +172,10 @@ def _print_pairs(rows: list[dict]) -> None:
 
 def _print_household(rows: list[dict]) -> None:
     print("\n## Household (residents x enrollment photos; faces ~N px)\n")
+    _print_cells(rows)
+
+
+def _print_cells(rows: list[dict]) -> None:
     print(
         "| gallery | face px | k | residents named right | misnamed | strangers named "
         "| unrecognisable | no face |"

@@ -18,6 +18,11 @@ large the gallery. Beyond `max_blur`, or below `min_face_px`, no threshold names
 residents without risking strangers: the face is "unrecognisable" rather than a guess or an
 unknown.
 
+Look-alikes: a face within the accept distance of one resident may be nearly as close to another
+(two residents who look alike, one blurred). It is named only when the nearest *other* resident
+is at least `runner_up` times as far (calibrated on LFW like the rest: bench/calibrate.py);
+otherwise it names nobody rather than perhaps the wrong resident.
+
 Confidence (0-100) says how far inside the accept distance a distance lies:
 `100 * (1 - distance / (2 * threshold))`, clipped; 50 = exactly at the threshold.
 """
@@ -28,13 +33,10 @@ import json
 import math
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Literal
 
 import numpy as np
 
 from app.domain import Match
-
-Mode = Literal["gallery", "pair"]
 
 # Relative blur levels at which enrollment photos are also embedded blurred (sigma / face width).
 BLUR_LEVELS = (0.01, 0.015, 0.0225, 0.034, 0.05)
@@ -112,6 +114,7 @@ class AcceptRule:
     max_blur: float  # relative blur beyond which a face is unrecognisable
     min_face_px: float  # faces narrower than this are unrecognisable at any blur
     fixed: float | None = None  # MATCH_THRESHOLD: one accept distance for everything
+    runner_up: float = 1.0  # the nearest other resident must be this many times as far
 
     @classmethod
     def load(cls, model: str, fixed: float | None = None) -> AcceptRule:
@@ -129,12 +132,19 @@ class AcceptRule:
             )
             for mode, c in raw["curves"].items()
         }
-        return cls(curves, raw["stranger_rate"], raw["max_blur"], raw["min_face_px"], fixed)
+        return cls(
+            curves,
+            raw["stranger_rate"],
+            raw["max_blur"],
+            raw["min_face_px"],
+            fixed,
+            raw.get("runner_up", 1.0),
+        )
 
     def recognisable(self, relative: float, face_px: float) -> bool:
         return relative <= self.max_blur and face_px >= self.min_face_px
 
-    def threshold(self, relative: float, comparisons: int, mode: Mode = "gallery") -> float:
+    def threshold(self, relative: float, comparisons: int, mode: str = "gallery") -> float:
         """Accept distance at this relative blur against `comparisons` enrolled photos: where
         a stranger's face comes that close to one photo with chance `stranger_rate / N`."""
         if self.fixed is not None:
@@ -142,26 +152,35 @@ class AcceptRule:
         log_rate = math.log10(self.stranger_rate / max(1, comparisons))
         return self.curves[mode].at(relative, log_rate)
 
-    def pair_to_gallery(self, relative: float) -> float:
+    def pair_to_gallery(self, relative: float, comparisons: int = 1) -> float:
         """How a distance between two faces blurred alike ("pair" mode) compares with a distance
         to an enrolled photo ("gallery" mode) at this relative blur: the ratio of the two modes'
-        accept distances for one comparison. Faces blurred alike look alike, so pair distances
-        run smaller; 1 for an uncalibrated model."""
+        accept distances for `comparisons` comparisons. Faces blurred alike look alike, so pair
+        distances run smaller; 1 for an uncalibrated model."""
         if not {"gallery", "pair"} <= self.curves.keys():
             return 1.0
-        log_rate, relative = math.log10(self.stranger_rate), min(relative, self.max_blur)
+        log_rate = math.log10(self.stranger_rate / max(1, comparisons))
+        relative = min(relative, self.max_blur)
         return self.curves["gallery"].at(relative, log_rate) / self.curves["pair"].at(
             relative, log_rate
         )
 
     def judge(
-        self, distance: float, name: str | None, relative: float, face_px: float, comparisons: int
+        self,
+        distance: float,
+        name: str | None,
+        relative: float,
+        face_px: float,
+        comparisons: int,
+        rival: float = math.inf,
+        mode: str = "gallery",
     ) -> Match:
-        """The verdict for a face whose nearest resident is `name` at `distance`."""
-        threshold = self.threshold(min(relative, self.max_blur), comparisons)
+        """The verdict for a face whose nearest resident is `name` at `distance` and whose
+        nearest other resident is at `rival`."""
+        threshold = self.threshold(min(relative, self.max_blur), comparisons, mode)
         if not self.recognisable(relative, face_px):
             return Match(None, distance, threshold, 0, unrecognisable=True)
-        if name is None or distance > threshold:
+        if name is None or distance > threshold or rival < self.runner_up * distance:
             return Match(None, distance, threshold, 0)
         return Match(name, distance, threshold, confidence(distance, threshold))
 
@@ -250,8 +269,11 @@ class GalleryIndex:
         kernel: int,
         metric: str,
         rule: AcceptRule,
+        tries: int = 1,
     ) -> list[Match]:
-        """Nearest resident of each probe row, named only when the rule accepts it."""
+        """Nearest resident of each probe row, named only when the rule accepts it; `tries`:
+        how many faces share the stranger rate (bench/appearance.py), each then judged
+        as if the gallery were that many times larger."""
         out = []
         for probe, width in zip(probes, face_px, strict=True):
             relative = relative_blur(kernel, width)
@@ -259,18 +281,26 @@ class GalleryIndex:
                 out.append(rule.judge(math.inf, None, relative, width, 1))
                 continue
             dist = self.fused(probe, relative, metric)
-            scale = rule.pair_to_gallery(relative)
             names = self.names
             level = blur_level(relative)
-            if level in self.seen:  # seen blurred alike: a pair distance, scaled as negatives
+            if level in self.seen:
+                # faces a camera saw blurred like the probe: "pair" distances, which run smaller
+                # than distances to an enrolled photo for strangers too, so they are scaled into
+                # the gallery's currency at this gallery's size. Unscaled, strangers were named
+                # (33 of 1,400 faces at 110 px, k = 25: bench/lfw_confirmed.py).
                 seen_names, seen = self.seen[level]
-                dist = np.concatenate([dist, distances(probe[None], seen, metric)[0] * scale])
                 names = names + seen_names
+                seen_scale = rule.pair_to_gallery(relative, len(names) * tries)
+                seen_dist = distances(probe[None], seen, metric)[0] * seen_scale
+                dist = np.concatenate([dist, seen_dist])
             best = int(np.argmin(dist))
             name: str | None = names[best]
-            if self.refuted(probe, name, float(dist[best]), metric, scale):
+            if self.refuted(probe, name, float(dist[best]), metric, rule.pair_to_gallery(relative)):
                 name = None
-            out.append(rule.judge(float(dist[best]), name, relative, width, len(names)))
+            rival = _rival(dist, names, names[best])
+            out.append(
+                rule.judge(float(dist[best]), name, relative, width, len(names) * tries, rival)
+            )
         return out
 
     def refuted(
@@ -285,3 +315,10 @@ class GalleryIndex:
         if negatives is None or not len(negatives):
             return False
         return float(distances(probe[None], negatives, metric).min()) * scale < distance
+
+
+def _rival(dist: np.ndarray, names: tuple[str, ...], name: str) -> float:
+    """The smallest of `dist` (one distance per row of `names`) among rows of residents other
+    than `name` (infinite when there are none)."""
+    others = np.asarray(names) != name
+    return float(dist[others].min()) if others.any() else math.inf

@@ -237,3 +237,46 @@ def test_a_cosine_distance_is_never_below_zero():
     vectors = np.random.default_rng(0).normal(size=(50, 128)).astype(np.float32)
     own = np.diag(distances(vectors, vectors, "cosine"))
     assert own.min() >= 0.0 and {f"{d:.3f}" for d in own} == {"0.000"}
+
+
+def test_a_face_nearly_as_close_to_another_resident_is_not_named():
+    """Look-alikes: Ann is nearest, but Ben is less than `runner_up` times as far."""
+    guarded = replace(RULE, runner_up=1.5)
+    index = GalleryIndex(("Ann", "Ben"), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    between = np.array([[0.52, 0.48]])  # 0.68 from Ann, 0.71 from Ben: ambiguous
+    near_ann = np.array([[0.96, 0.03]])
+    loose = replace(guarded, fixed=1.0)
+    assert [m.name for m in index.match(between, [100], 0, "euclidean", loose)] == [None]
+    assert [m.name for m in index.match(near_ann, [100], 0, "euclidean", loose)] == ["Ann"]
+    assert not index.match(between, [100], 0, "euclidean", loose)[0].unrecognisable
+    # one resident's own photos are no rivals
+    (alone,) = GalleryIndex(("Ann", "Ann"), np.array([[1.0, 0.0], [0.96, 0.28]])).match(
+        between, [100], 0, "euclidean", loose
+    )
+    assert alone.name == "Ann"
+
+
+def test_rules_without_a_runner_up_ratio_load_without_the_guard():
+    assert RULE.runner_up == 1.0
+    assert AcceptRule.load("Dlib").runner_up >= 1.0
+
+
+def test_faces_a_camera_saw_are_judged_in_the_pair_currency():
+    """A confirmed camera face was blurred like the probe: its distance is a pair distance,
+    scaled up by the pair/gallery ratio before the gallery's accept distance judges it."""
+    rule = AcceptRule.load("Dlib")
+    relative = relative_blur(25, 110)
+    assert rule.pair_to_gallery(relative, 60) > 1.2
+    clean = np.array([[1.0, 0.0]], np.float32)
+    index = GalleryIndex(("Ann",), clean, {level: clean for level in BLUR_LEVELS})
+    bob = np.array([[0.0, 1.0]], np.float32)
+    grown = index.with_faces({"Bob": SeenFaces(bob, np.array([relative]))})
+    threshold = rule.threshold(relative, 2)
+    # a probe whose raw distance to Bob's view is just under the accept distance: scaled, over
+    angle = np.arccos(1 - 0.95 * threshold)
+    probe = np.array([[np.sin(angle), np.cos(angle)]], np.float32)
+    (match,) = grown.match(probe, [110.0], 25, "cosine", rule)
+    assert match.name is None
+    assert match.distance == pytest.approx(
+        0.95 * threshold * rule.pair_to_gallery(relative, 2), rel=1e-3
+    )
