@@ -53,7 +53,7 @@ def test_events_appear_live_and_a_stranger_is_confirmed_as_a_resident(page, ui_s
     log_in(page, url)
     page.goto(f"{url}/ui/events?type=unknown")
     expect(page.locator("#event-filters select[name=type]")).to_have_value("unknown")
-    rows = page.locator("#events tbody tr")
+    rows = page.locator("#events tbody tr[data-event]")
     before = rows.count()
     with MjpegCamera(FACES / OTHER_ERIN, fps=10) as porch:
         camera = {"name": "porch", "url": f"{porch.url}/live.mjpg", "privacy_parameter": 0}

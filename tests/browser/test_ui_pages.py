@@ -126,50 +126,50 @@ def test_residents_page_thumbnails_edit_add_and_remove_photos(page, ui_server):
     enrolled = requests.post(
         f"{url}/residents",
         headers=KEY,
-        data={"name": "Erin"},
+        data={"name": "Gwen"},
         files={"file": ("a.jpg", (FACES / "img12.jpg").read_bytes(), "image/jpeg")},
         timeout=WAIT_MS / 1000,
     )
     assert enrolled.status_code == 201, enrolled.text
     page.goto(f"{url}/ui/residents")
-    erin = page.locator("tr[data-resident=Erin]")
-    erin.locator("summary").click()
-    erin.get_by_label("Add photos of Erin").set_input_files(
+    gwen = page.locator("tr[data-resident=Gwen]")
+    gwen.locator("summary").click()
+    gwen.get_by_label("Add photos of Gwen").set_input_files(
         [str(FACES / "img13.jpg"), str(FACES / "couple.jpg")]
     )
-    erin.get_by_role("button", name="Add photos", exact=True).click()
-    verdicts = erin.locator(".verdicts li")
+    gwen.get_by_role("button", name="Add photos", exact=True).click()
+    verdicts = gwen.locator(".verdicts li")
     expect(verdicts).to_have_count(2, timeout=WAIT_MS)
-    expect(erin.locator(".verdicts li.ok")).to_have_text("img13.jpg: accepted")
-    expect(erin.locator(".verdicts li.error")).to_contain_text("couple.jpg: rejected — ")
-    expect(erin.get_by_role("status")).to_have_text("1 photo(s) added; Erin has 2.")
+    expect(gwen.locator(".verdicts li.ok")).to_have_text("img13.jpg: accepted")
+    expect(gwen.locator(".verdicts li.error")).to_contain_text("couple.jpg: rejected — ")
+    expect(gwen.get_by_role("status")).to_have_text("1 photo(s) added; Gwen has 2.")
     page.goto(f"{url}/ui/residents")
-    expect(erin.locator(".photos img")).to_have_count(2)
+    expect(gwen.locator(".photos img")).to_have_count(2)
 
-    second = erin.get_by_role("button", name="Remove photo 2 of Erin")
+    second = gwen.get_by_role("button", name="Remove photo 2 of Gwen")
     page.once("dialog", lambda d: d.dismiss())  # "no": nothing is removed
     second.click()
-    expect(erin.locator(".photos img")).to_have_count(2)
+    expect(gwen.locator(".photos img")).to_have_count(2)
     page.once("dialog", lambda d: d.accept())
     second.click()
-    expect(erin.locator(".photos img")).to_have_count(1)
-    assert requests.get(f"{url}/residents/Erin", headers=KEY, timeout=10).json()["image_count"] == 1
+    expect(gwen.locator(".photos img")).to_have_count(1)
+    assert requests.get(f"{url}/residents/Gwen", headers=KEY, timeout=10).json()["image_count"] == 1
 
-    erin.locator("summary").click()
-    erin.get_by_label("Metadata").fill("{not json")
-    erin.get_by_role("button", name="Save Erin").click()
-    expect(erin.get_by_role("alert")).to_have_text("The metadata is not valid JSON.")
-    erin.get_by_label("Name").fill("Erin Rossi")
-    erin.get_by_label("Metadata").fill('{"room": "attic"}')
-    erin.get_by_role("button", name="Save Erin").click()
-    renamed = page.locator('tr[data-resident="Erin Rossi"]')
+    gwen.locator("summary").click()
+    gwen.get_by_label("Metadata").fill("{not json")
+    gwen.get_by_role("button", name="Save Gwen").click()
+    expect(gwen.get_by_role("alert")).to_have_text("The metadata is not valid JSON.")
+    gwen.get_by_label("Name").fill("Gwen Rossi")
+    gwen.get_by_label("Metadata").fill('{"room": "attic"}')
+    gwen.get_by_role("button", name="Save Gwen").click()
+    renamed = page.locator('tr[data-resident="Gwen Rossi"]')
     expect(renamed.locator("code.meta")).to_have_text('{"room": "attic"}')
-    expect(page.locator("tr[data-resident=Erin]")).to_have_count(0)
-    stored = requests.get(f"{url}/residents/Erin Rossi", headers=KEY, timeout=10).json()
+    expect(page.locator("tr[data-resident=Gwen]")).to_have_count(0)
+    stored = requests.get(f"{url}/residents/Gwen Rossi", headers=KEY, timeout=10).json()
     assert (stored["metadata"], stored["image_count"]) == ({"room": "attic"}, 1)
     taken = page.locator("tr[data-resident=Bob]")
     taken.locator("summary").click()
-    taken.get_by_label("Name").fill("Erin Rossi")
+    taken.get_by_label("Name").fill("Gwen Rossi")
     taken.get_by_role("button", name="Save Bob").click()
     expect(taken.get_by_role("alert")).to_contain_text("already exists")
 
