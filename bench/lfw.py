@@ -288,3 +288,17 @@ class Sample:
 
     def pair_photos(self) -> list[Photo]:
         return sorted({p for q in self.pairs for p in (q.first, q.second)}, key=lambda p: p.key)
+
+
+def sampled_photos(description: str) -> list[Path]:
+    """`--lfw DIR [--photos N] [--seed S]` from the command line: N photos of DIR drawn at random
+    (the same ones for the same seed)."""
+    import argparse
+    import random
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--lfw", type=Path, required=True, help="LFW in its official layout")
+    parser.add_argument("--photos", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    return random.Random(args.seed).sample(sorted(args.lfw.glob("*/*.jpg")), args.photos)

@@ -11,8 +11,6 @@ between the two vectors of a chip, and the time per chip of each (one thread, ba
 
 from __future__ import annotations
 
-import argparse
-import random
 import tempfile
 import time
 from pathlib import Path
@@ -26,14 +24,11 @@ from app.pipeline.detect import YuNetDetector
 from app.pipeline.embed import DlibEmbedder
 from app.pipeline.matching import distances
 from app.pipeline.privacy import PrivacyLevel
+from bench.lfw import sampled_photos
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lfw", type=Path, required=True)
-    parser.add_argument("--photos", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    photos = sampled_photos(__doc__.split("\n")[0])
 
     import dlib
 
@@ -45,7 +40,6 @@ def main() -> None:
     )
     reference = dlib.face_recognition_model_v1(str(weights / models.DLIB_RESNET))
     shipped = DlibEmbedder(weights / models.DLIB_RESNET, threads=1)
-    photos = random.Random(args.seed).sample(sorted(args.lfw.glob("*/*.jpg")), args.photos)
     print("| k | chips | max component difference | max cosine distance between the two "
           "| dlib-bin ms/chip | onnxruntime ms/chip |")  # fmt: skip
     print("|---|---|---|---|---|---|")

@@ -13,8 +13,6 @@ and - the figure that must stay 0 - how many boxes the old verifier rejected tha
 
 from __future__ import annotations
 
-import argparse
-import random
 import tempfile
 import time
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from app.domain import Box
 from app.pipeline import models
 from app.pipeline.detect import FaceVerifier, YuNetDetector
 from app.pipeline.privacy import PrivacyLevel
+from bench.lfw import sampled_photos
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
 
@@ -78,11 +77,7 @@ def judge(source: str, image: np.ndarray, kernel: int, detector, hog, cnn) -> li
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lfw", type=Path, required=True)
-    parser.add_argument("--photos", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    photos = sampled_photos(__doc__.split("\n")[0])
 
     import dlib
 
@@ -92,8 +87,6 @@ def main() -> None:
     detector = YuNetDetector(min_face_px=20)
     hog = dlib.get_frontal_face_detector()
     cnn = dlib.cnn_face_detection_model_v1(str(weights / models.MMOD_DETECTOR))
-    rng = random.Random(args.seed)
-    photos = rng.sample(sorted(args.lfw.glob("*/*.jpg")), args.photos)
     start = time.perf_counter()
     rows: list[Verdicts] = []
     for photo in photos:
