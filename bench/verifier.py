@@ -21,7 +21,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.domain import Box
 from app.pipeline import models
 from app.pipeline.detect import FaceVerifier, YuNetDetector
 from app.pipeline.privacy import PrivacyLevel
@@ -47,52 +46,34 @@ class Verdicts:
         return confident or self.hog or (thorough and bool(self.cnn))
 
 
-def _crop(frame: np.ndarray, box: Box) -> np.ndarray:
-    """The verifier's view of a box (FaceVerifier.is_face), as RGB."""
-    margin = box.w // 2
-    height, width = frame.shape[:2]
-    x0, y0 = max(0, box.x - margin), max(0, box.y - margin)
-    x1, y1 = min(width, box.x + box.w + margin), min(height, box.y + box.h + margin)
-    scale = FaceVerifier._FACE_SIDE / max(1, box.w)
-    crop = cv2.resize(frame[y0:y1, x0:x1], None, fx=scale, fy=scale)
-    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
-
-
-def judge(source: str, image: np.ndarray, kernel: int, detector, hog, cnn) -> list[Verdicts]:
+def judge(
+    source: str, image: np.ndarray, kernel: int, detector: YuNetDetector, verifier: FaceVerifier
+) -> list[Verdicts]:
+    """Every YuNet box of `image` blurred with `kernel`, with each signal's verdict."""
     frame = PrivacyLevel(kernel).blur(image.copy())
     out = []
     for box in detector.detect(frame):
-        rgb = _crop(frame.pixels, box)
-        found = len(hog(rgb, 0)) > 0
-        out.append(
-            Verdicts(
-                source,
-                kernel,
-                float(box.score or 0),
-                found,
-                None if found else len(cnn(rgb, 0)) > 0,
-            )
-        )
+        rgb = verifier.neighbourhood(frame, box)
+        found = verifier.hog_finds(rgb)
+        cnn_found = None if found else verifier.cnn_finds(rgb)
+        out.append(Verdicts(source, kernel, float(box.score or 0), found, cnn_found))
     return out
 
 
 def main() -> None:
     photos = sampled_photos(__doc__.split("\n")[0])
 
-    import dlib
-
     from bench.synth_video import CROWD_SIZE, crowd_scene, write_video
 
     weights = models.provision(Path(tempfile.mkdtemp(prefix="pafr-verifier-")))
     detector = YuNetDetector(min_face_px=20)
-    hog = dlib.get_frontal_face_detector()
-    cnn = dlib.cnn_face_detection_model_v1(str(weights / models.MMOD_DETECTOR))
+    verifier = FaceVerifier(str(weights / models.MMOD_DETECTOR))
     start = time.perf_counter()
     rows: list[Verdicts] = []
     for photo in photos:
         image = cv2.imread(str(photo))
         for kernel in (0, 17, 25, 35):
-            rows += judge("LFW", image, kernel, detector, hog, cnn)
+            rows += judge("LFW", image, kernel, detector, verifier)
     with tempfile.TemporaryDirectory() as tmp:
         video = write_video(Path(tmp) / "crowd.mp4", crowd_scene(FACES), 750, 25.0, CROWD_SIZE)
         stream = video.open("rb")  # FFmpeg opens no file by name in this process
@@ -102,7 +83,7 @@ def main() -> None:
             ok, image = capture.read()
             if ok and index % 50 == 0:
                 for kernel in (0, 17, 25):
-                    rows += judge("crowd", image, kernel, detector, hog, cnn)
+                    rows += judge("crowd", image, kernel, detector, verifier)
             index += 1
 
     print(f"# {len(rows)} YuNet boxes in {time.perf_counter() - start:.0f} s")

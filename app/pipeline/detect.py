@@ -196,6 +196,12 @@ class FaceVerifier:
         nor found by HOG counts as no face."""
         if box.score is not None and box.score >= self.CONFIDENT_SCORE:
             return True
+        rgb = self.neighbourhood(frame, box)
+        return self.hog_finds(rgb) or (thorough and self.cnn_finds(rgb))
+
+    def neighbourhood(self, frame: BlurredFrame, box: Box) -> np.ndarray:
+        """The box with half its width around it, scaled so that the box is `_FACE_SIDE` wide,
+        as RGB: what the two dlib detectors look at."""
         pixels = require_blurred(frame).pixels
         margin = box.w // 2
         x0, y0 = max(0, box.x - margin), max(0, box.y - margin)
@@ -203,5 +209,10 @@ class FaceVerifier:
         y1 = min(frame.height, box.y + box.h + margin)
         scale = self._FACE_SIDE / max(1, box.w)
         crop = cv2.resize(pixels[y0:y1, x0:x1], None, fx=scale, fy=scale)
-        rgb = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
-        return len(self._hog(rgb, 0)) > 0 or (thorough and len(self._cnn(rgb, 0)) > 0)
+        return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
+
+    def hog_finds(self, rgb: np.ndarray) -> bool:
+        return len(self._hog(rgb, 0)) > 0
+
+    def cnn_finds(self, rgb: np.ndarray) -> bool:
+        return len(self._cnn(rgb, 0)) > 0
