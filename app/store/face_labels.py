@@ -119,35 +119,37 @@ class FaceLabels:
 
     def vectors(self, gallery: str, model_id: str) -> dict[str, np.ndarray]:
         """Every face of a gallery's profile, by resident: (k, d) float32 rows."""
-        self._before_read(gallery)
-        with self._db.connect() as conn:
-            rows = conn.execute(
-                f"SELECT s.name, l.vector FROM {self._table} l {_OF_RESIDENT}"
-                " WHERE l.gallery = ? AND l.model_id = ? ORDER BY l.id",
-                (gallery, model_id),
-            ).fetchall()
-        out: dict[str, list[np.ndarray]] = {}
-        for name, blob in rows:
-            out.setdefault(name, []).append(np.frombuffer(blob, dtype=np.float32))
-        return {name: np.stack(rows) for name, rows in out.items()}
+        return {
+            name: np.stack([v for v, _ in faces])
+            for name, faces in self._faces(gallery, model_id, "0").items()
+        }
 
     def seen(self, gallery: str, model_id: str) -> dict[str, SeenFaces]:
         """Every positive of a gallery's profile, by resident, with the relative blur it was seen
         at (0 for one confirmed before that was kept: those passed the sharpness rule)."""
+        return {
+            name: SeenFaces(np.stack([v for v, _ in faces]), np.array([r for _, r in faces]))
+            for name, faces in self._faces(
+                gallery, model_id, "coalesce(l.relative_blur, 0)"
+            ).items()
+        }
+
+    def _faces(
+        self, gallery: str, model_id: str, blur: str
+    ) -> dict[str, list[tuple[np.ndarray, float]]]:
+        """Every face of a gallery's profile, by resident, in the order they were labelled, with
+        the SQL expression `blur` of each."""
         self._before_read(gallery)
         with self._db.connect() as conn:
             rows = conn.execute(
-                f"SELECT s.name, l.vector, coalesce(l.relative_blur, 0) FROM {self._table} l"
-                f" {_OF_RESIDENT} WHERE l.gallery = ? AND l.model_id = ? ORDER BY l.id",
+                f"SELECT s.name, l.vector, {blur} FROM {self._table} l {_OF_RESIDENT}"
+                " WHERE l.gallery = ? AND l.model_id = ? ORDER BY l.id",
                 (gallery, model_id),
             ).fetchall()
         out: dict[str, list[tuple[np.ndarray, float]]] = {}
         for name, blob, relative in rows:
             out.setdefault(name, []).append((np.frombuffer(blob, dtype=np.float32), relative))
-        return {
-            name: SeenFaces(np.stack([v for v, _ in faces]), np.array([r for _, r in faces]))
-            for name, faces in out.items()
-        }
+        return out
 
     def _before_read(self, gallery: str) -> None:
         if self.sync is not None:
