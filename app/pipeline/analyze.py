@@ -208,12 +208,8 @@ class Analyzer:
         """The rule's verdict on each face and its embedding. Faces too small for their blur are
         unrecognisable whatever they look like, so only the others are aligned and embedded (in
         one batch)."""
-        kernel = stream.privacy.kernel
-        nameable = [
-            i
-            for i, b in enumerate(boxes)
-            if self.rule.recognisable(relative_blur(kernel, b.w), b.w)
-        ]
+        relative = [relative_blur(stream.privacy.kernel, b.w) for b in boxes]
+        nameable = [i for i, b in enumerate(boxes) if self.rule.recognisable(relative[i], b.w)]
         faces = self.aligner.align(
             frame, [boxes[i] for i in nameable], self.profile(stream.privacy).padding
         )
@@ -221,8 +217,7 @@ class Analyzer:
         matches = self.match_embedded(vectors, faces, stream.gallery, stream.privacy)
         embedded = dict(zip(nameable, zip(matches, vectors, strict=True), strict=True))
         return [
-            embedded.get(i)
-            or (self.rule.judge(math.inf, None, relative_blur(kernel, b.w), b.w, 1), None)
+            embedded.get(i) or (self.rule.judge(math.inf, None, relative[i], b.w, 1), None)
             for i, b in enumerate(boxes)
         ]
 
