@@ -144,7 +144,7 @@ def delays_to(
         for m in sub.messages[seen:]:
             e = json.loads(m.payload)
             if e["type"] == kind and e.get("resident") == resident:
-                got.setdefault(e["camera"], e["_received"] - switched)
+                got.setdefault(e["camera"], m.at - switched)
         time.sleep(0.01)
     return got
 
@@ -214,15 +214,6 @@ def main() -> None:
         base, MQTT_URL=broker.url, CAMERAS=json.dumps(config), PRESENCE_TIMEOUT_S="3"
     )
     sub = Subscriber(broker.port, ["face_recognition/events"])
-    received = sub._on_message
-
-    def stamped(client, userdata, msg) -> None:  # each event with the time it arrived
-        payload = json.loads(msg.payload)
-        payload["_received"] = time.time()
-        msg.payload = json.dumps(payload).encode()
-        received(client, userdata, msg)
-
-    sub._client.on_message = stamped
     pid = server.process.pid
     try:
         until(
@@ -271,7 +262,7 @@ def main() -> None:
         busy = 100 * (cpu_s(pid) - before) / (time.monotonic() - start)
         for c in cams:
             c.play(None)
-        events = [json.loads(m.payload) for m in sub.messages[seen:]]
+        events = [{**json.loads(m.payload), "_received": m.at} for m in sub.messages[seen:]]
         kinds = Counter(e["type"] for e in events)
         print(f"crowd on {CAMERAS} cameras, {args.crowd_s:.0f} s: CPU {busy:.1f} % of one core, "
               f"RSS {rss_mb(pid):.0f} MB, events {dict(kinds)}")  # fmt: skip

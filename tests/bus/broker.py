@@ -7,8 +7,9 @@ import getpass
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -57,6 +58,7 @@ class Received:
     topic: str
     payload: str
     retain: bool
+    at: float = field(default_factory=time.time, compare=False)  # when it arrived (epoch s)
 
 
 class Subscriber:
