@@ -105,16 +105,15 @@ def execute(recognition: Recognition, task: AnalysisTask, progress: Progress) ->
     return recognition.recognize_file(media.path, privacy, gallery, progress)
 
 
-def both(first: Progress, second: Progress | None) -> Progress:
-    """One progress callback that calls two."""
-    if second is None:
-        return first
+def both(first: Progress | None, second: Progress | None) -> Progress:
+    """One progress callback that calls the two that are given."""
+    given = [p for p in (first, second) if p is not None]
 
     def report(done: int, total: int) -> None:
-        first(done, total)
-        second(done, total)
+        for p in given:
+            p(done, total)
 
-    return report
+    return given[0] if len(given) == 1 else report
 
 
 @dataclass(frozen=True)
@@ -155,12 +154,15 @@ class Analyses:
             if order.publish
             else None
         )
-        report = both(self.progress.reporter(order.ids.request_id), published)
+        request_id = order.ids.request_id  # progress is looked up by it (GET /progress)
+        board = self.progress.reporter(request_id) if request_id is not None else None
+        report = both(board, published)
         task = AnalysisTask(order.analysis_id, order.privacy, order.gallery, media)
         try:
             result = runner(Job(task, recognition, report))
         finally:
-            self.progress.finish(order.ids.request_id)
+            if request_id is not None:
+                self.progress.finish(request_id)
         trail.kind = result.media_type.value
         trail.residents = tuple(r.name for r in result.residents)
         value = result_value(

@@ -169,8 +169,10 @@ def _recognize(args: argparse.Namespace) -> int:
                 result = recognition.recognize_file(path, privacy, gallery, progress)
         except (AppError, OSError) as exc:
             failures += 1
-            code = getattr(exc, "code", "unreadable_file")
-            message = getattr(exc, "message", None) or exc.strerror or str(exc)
+            if isinstance(exc, AppError):
+                code, message = exc.code, exc.message
+            else:
+                code, message = "unreadable_file", exc.strerror or str(exc)
             if args.json:
                 print(
                     json.dumps(

@@ -92,7 +92,9 @@ class DhtRequests:
         topic, value = persistent.get("topic_name"), persistent.get("value")
         if topic not in (REQUEST_TOPIC, CAM_REQUEST_TOPIC) or persistent.get("deleted"):
             return
-        request_id = value.get("request_id") if isinstance(value, dict) else None
+        if not isinstance(value, dict):
+            value = {}
+        request_id = value.get("request_id")
         if not isinstance(request_id, str) or not valid_id(request_id):
             log.warning("ignored a %s message without a usable request_id", topic)
             return

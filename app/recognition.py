@@ -184,5 +184,9 @@ class Recognition:
         return probe.identified_face(self.analyzer, frame, gallery, privacy, position)
 
     def verify_faces(self, first: Path, second: Path, privacy: PrivacyLevel) -> probe.Verification:
-        frames = (probe.load(p, privacy, self.limits) for p in (first, second))
-        return probe.verify(self.analyzer, *frames, privacy)
+        return probe.verify(
+            self.analyzer,
+            probe.load(first, privacy, self.limits),
+            probe.load(second, privacy, self.limits),
+            privacy,
+        )

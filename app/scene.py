@@ -12,6 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from app.pipeline.detect import HAAR_FRONTAL
+
 WIDTH, HEIGHT = 640, 360
 
 
@@ -36,7 +38,9 @@ def head_crop(photo: Path, margin: float = 0.6) -> np.ndarray:
     """The photo cropped around its largest Haar face, `margin` face widths on each side (0.6:
     head and shoulders)."""
     img = cv2.imread(str(photo))
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    if img is None:
+        raise ValueError(f"{photo}: not an image OpenCV can read")
+    cascade = cv2.CascadeClassifier(HAAR_FRONTAL)
     faces = cascade.detectMultiScale(
         cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 1.1, 5, minSize=(40, 40)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import socket
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field
 from typing_extensions import TypedDict
@@ -122,10 +122,11 @@ def result_value(
         "Labels": {str(k): v for k, v in result.labels.items()},
         "count_frames": result.count_frames,
         "analysed_frames": result.analysed_frames,
-        "residents": [asdict(s) for s in result.residents],
+        # the dataclasses travel as their fields (pydantic gives both forms one schema)
+        "residents": cast(list[ResidentSighting], [asdict(s) for s in result.residents]),
         "unknown_faces": result.unknown_faces,
         "unrecognisable_faces": result.unrecognisable_faces,
-        "model": asdict(result.model) if result.model else None,
+        "model": cast(ModelInfo, asdict(result.model)) if result.model else None,
     }
 
 
@@ -189,7 +190,7 @@ def event_fields(event: CameraEvent) -> Event:
 
 
 def event_value(event: CameraEvent) -> EventValue:
-    return {  # type: ignore[typeddict-item]
+    return {
         "description": "Face Recognition Event",
         "analyzer_id": socket.gethostname(),
         **event_fields(event),

@@ -13,7 +13,7 @@ from app.analyses import AnalysisOrder, Job, Media
 from app.api import params
 from app.api.connections import client_gone
 from app.api.runtime import runtime
-from app.api.spec import Reply, Shape
+from app.api.spec import Reply, Shape, settings_shape
 from app.api.uploads import gallery_name
 from app.config import Settings
 from app.domain import AnalysisResult
@@ -25,7 +25,7 @@ ANALYSIS_ERRORS = (400, 404, 413, 500, 503, 504)
 
 
 class ResultTopic(TypedDict):
-    topic_name: Literal[RESULTS_TOPIC]
+    topic_name: Literal[RESULTS_TOPIC]  # type: ignore[valid-type]  # pydantic reads the constant
     topic_uuid: str
     value: ResultValue
 
@@ -59,7 +59,7 @@ def _id(description: str) -> Any:
 
 def route_path(first: str, kind: Any, settings: Settings) -> Shape:
     """The URL variables of an analysis route: `first`, then ROUTE_TAIL's."""
-    return TypedDict(
+    return settings_shape(
         "AnalysisPath",
         {
             first: kind,

@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal, NotRequired
 
 from flask import Blueprint, Response
 from pydantic import Field
-from typing_extensions import TypedDict
 
 from app.analyses import CameraMedia
 from app.api import params
@@ -18,7 +17,7 @@ from app.api.analysis import ANALYSIS_ERRORS, RESULT, ROUTE_TAIL, analyse, form_
 from app.api.audit import audited
 from app.api.inputs import Gallery
 from app.api.runtime import runtime
-from app.api.spec import Body, Shape, operation
+from app.api.spec import Body, Shape, operation, settings_shape
 from app.config import Settings
 from app.domain import MediaType
 from app.store.audit import AuditTrail
@@ -63,11 +62,11 @@ def _path(settings: Settings) -> Shape:
 
 
 def _query(settings: Settings) -> Shape:
-    return TypedDict("CameraOptions", _options(settings))
+    return settings_shape("CameraOptions", _options(settings))
 
 
 def _form(settings: Settings) -> Shape:
-    return TypedDict("CameraForm", {"path": NotRequired[Gallery], **_options(settings)})
+    return settings_shape("CameraForm", {"path": NotRequired[Gallery], **_options(settings)})
 
 
 @bp.post(f"/cam_face_recognition/<path:cam_link>/{ROUTE_TAIL}")

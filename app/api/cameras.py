@@ -6,7 +6,6 @@ A camera's URL is shown without credentials, query or fragment; its `status` is 
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response, jsonify, request
@@ -17,6 +16,7 @@ from app.api.audit import audited
 from app.api.runtime import runtime
 from app.api.spec import Body, Reply, operation
 from app.cameras.registry import Camera as CameraConfig
+from app.cameras.registry import Origin
 from app.cameras.watcher import CONNECTED, CONNECTING, ERROR, STOPPED
 from app.errors import InvalidParameter
 from app.store.audit import AuditTrail
@@ -58,7 +58,7 @@ class Camera(TypedDict):
     privacy_parameter: Privacy
     watch: bool
     analysis_fps: Fps
-    source: Literal["config", "api"]
+    source: Origin
     status: CameraStatus
     privacy_advice: PrivacyAdvice
 
@@ -159,8 +159,8 @@ def delete_camera(trail: AuditTrail, name: str) -> Response:
 
 def view(c: CameraConfig) -> Camera:
     services = runtime().services
-    status = asdict(services.watching.status(c.name))
-    seen, median = status.pop("faces_seen"), status.pop("median_face_px")
+    s = services.watching.status(c.name)
+    median = s.median_face_px
     largest = None if median is None else services.recognition.largest_privacy(median)
     return {
         "name": c.name,
@@ -169,9 +169,16 @@ def view(c: CameraConfig) -> Camera:
         "watch": c.watch,
         "analysis_fps": c.analysis_fps,
         "source": c.origin,
-        "status": status,
+        "status": {
+            "state": s.state,
+            "fps_in": s.fps_in,
+            "fps_analysed": s.fps_analysed,
+            "frames_dropped": s.frames_dropped,
+            "last_frame_at": s.last_frame_at,
+            "last_error": s.last_error,
+        },
         "privacy_advice": {
-            "faces_seen": seen,
+            "faces_seen": s.faces_seen,
             "median_face_px": median,
             "largest_privacy_parameter": largest,
         },

@@ -115,19 +115,19 @@ def stream() -> Response:
             quiet_s = 0.0
             while not gone():
                 try:
-                    event = subscription.get(DISCONNECT_CHECK_S)
+                    pushed = subscription.get(DISCONNECT_CHECK_S)
                 except StreamEnded:
                     return
-                if event is None:
+                if pushed is None:
                     quiet_s += DISCONNECT_CHECK_S
                     if quiet_s >= KEEPALIVE_S:
                         quiet_s = 0.0
                         yield ": keepalive\n\n"
-                elif event.id > last:
+                elif pushed.id > last:
                     if behind.too_far(subscription.waiting):
                         return
-                    last = event.id
-                    yield behind.sent(_sse(event))
+                    last = pushed.id
+                    yield behind.sent(_sse(pushed))
         finally:
             subscription.close()
 

@@ -28,7 +28,7 @@ from app.api.inputs import (
 )
 from app.api.params import whole_number
 from app.api.runtime import runtime
-from app.api.spec import Body, Reply, Shape, operation
+from app.api.spec import Body, Reply, Shape, operation, settings_shape
 from app.config import Settings
 from app.domain import Box, ModelInfo
 from app.store.audit import AuditTrail
@@ -131,11 +131,11 @@ class ConfirmForm(ImageForm):
 
 
 def _path(settings: Settings) -> Shape:
-    return TypedDict("FacesPath", {"privacy_parameter": privacy_parameter(settings)})
+    return settings_shape("FacesPath", {"privacy_parameter": privacy_parameter(settings)})
 
 
 def _confirm_path(settings: Settings) -> Shape:
-    return TypedDict(
+    return settings_shape(
         "FacesConfirmPath",
         {"privacy_parameter": privacy_parameter(settings), "name": ResidentName},
     )

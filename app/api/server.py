@@ -110,7 +110,7 @@ def _http_server(app: Flask, settings: Settings) -> BaseWSGIServer:
         cleanup_interval=max(1, int(settings.http_channel_timeout_s // 4)),
         channel_request_lookahead=1,  # lets event streams see their client leave (events.py)
     )
-    server.channel_class = guarded_channel(  # type: ignore[union-attr]
+    server.channel_class = guarded_channel(
         expected_key(settings.api_key), settings.http_read_timeout_s, sessions_of(app)
     )
     return server

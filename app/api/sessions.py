@@ -32,7 +32,9 @@ class Session:
         return hashlib.sha256(self.token.encode()).hexdigest()[:12]
 
     def csrf_matches(self, given: str | None) -> bool:
-        return bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())
+        if not given:
+            return False
+        return hmac.compare_digest(given.encode(), self.csrf.encode())
 
 
 class Sessions:

@@ -18,12 +18,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from typing_extensions import TypedDict
+
 from app.config import Settings
 
 Shape = Any  # a TypedDict, or any type pydantic can describe (`str`, `dict[str, Any]`)
 ShapeOf = Shape | Callable[[Settings], Shape]
 View = TypeVar("View", bound=Callable[..., Any])
 _ATTRIBUTE = "openapi_operation"
+
+
+def settings_shape(name: str, fields: dict[str, Any]) -> Shape:
+    """A TypedDict whose fields depend on the settings, made when the document is assembled."""
+    return TypedDict(name, fields)  # type: ignore[operator]  # mypy knows static TypedDicts only
 
 
 @dataclass(frozen=True)

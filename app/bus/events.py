@@ -30,11 +30,14 @@ class WatchEvent:
     event: CameraEvent
 
 
+EntityKind = Literal["resident", "camera"]
+
+
 @dataclass(frozen=True)
 class EntityEvent:
     """A resident or watched camera whose Home Assistant entities appear (`present`) or go."""
 
-    kind: Literal["resident", "camera"]
+    kind: EntityKind
     name: str
     present: bool
 

@@ -32,7 +32,7 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,7 +148,7 @@ class MqttPublisher:
             return self._entities(event)
         if not isinstance(event, ResultEvent):
             return []  # progress goes to the DHT only
-        value = event.value
+        value: dict[str, Any] = dict(event.value)  # the wire form: residents as plain dicts
         camera = value.get("file_name") if value.get("Type") == MediaType.CAMERA else FILES_SOURCE
         messages = [
             Message(
@@ -380,7 +380,7 @@ def _ad_hoc(source: str) -> bool:
     return "://" in source or source.isdigit()
 
 
-def _dumps(value: dict[str, Any]) -> str:
+def _dumps(value: Mapping[str, object]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 

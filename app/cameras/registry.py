@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from app.config import Settings
@@ -25,7 +25,9 @@ from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.sources import CameraPolicy, CameraTarget, resolve_cam_link
 from app.store.cameras import CameraStore, StoredCamera
 
-CONFIG, API = "config", "api"
+Origin = Literal["config", "api"]  # where a camera is configured: the settings or the API
+CONFIG: Origin = "config"
+API: Origin = "api"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 MAX_ANALYSIS_FPS = 30.0
 FIELDS = frozenset({"url", "privacy_parameter", "watch", "analysis_fps"})
@@ -38,7 +40,7 @@ class Camera:
     privacy_parameter: int
     watch: bool
     analysis_fps: float
-    origin: str  # CONFIG or API
+    origin: Origin
 
     @property
     def shown_url(self) -> str:
@@ -130,7 +132,7 @@ class CameraRegistry:
             listener()
 
     def _checked(
-        self, name: str, fields: Mapping[str, Any], origin: str, trusted: bool = False
+        self, name: str, fields: Mapping[str, Any], origin: Origin, trusted: bool = False
     ) -> Camera:
         unknown = set(fields) - FIELDS
         if unknown:

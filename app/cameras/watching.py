@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from app.bus import Bus
-from app.bus.events import EntityEvent
+from app.bus.events import EntityEvent, EntityKind
 from app.cameras.feed import EventFeed
 from app.cameras.presence import Presence
 from app.cameras.registry import Camera, CameraRegistry
@@ -30,7 +30,8 @@ from app.store.events import FaceEmbedding
 
 TICK_S = 1.0  # how often presence timeouts are checked
 ROSTER_S = 10.0  # how often the gallery's residents are compared with the announced entities
-RESIDENT, CAMERA = "resident", "camera"
+RESIDENT: EntityKind = "resident"
+CAMERA: EntityKind = "camera"
 
 
 class Watching:
@@ -182,7 +183,7 @@ class Watching:
                 next_roster = time.monotonic() + ROSTER_S
                 self._announce(RESIDENT, self._residents())
 
-    def _announce(self, kind: str, current: set[str], announce_all: bool = False) -> None:
+    def _announce(self, kind: EntityKind, current: set[str], announce_all: bool = False) -> None:
         """Announce new entities (all of them with `announce_all`), remove vanished ones."""
         before = self._announced.names(kind)
         if current == before and not announce_all:

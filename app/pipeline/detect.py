@@ -19,6 +19,8 @@ _MAX_DETECT_SIDE = 960  # larger frames are downscaled for detection; boxes are 
 
 YUNET_FILE = "face_detection_yunet_2023mar.onnx"
 YUNET_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
+# shipped inside opencv-contrib-python-headless < 5 (`cv2.data` is missing from OpenCV's stubs)
+HAAR_FRONTAL = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
 
 
 class Detector(Protocol):
@@ -50,11 +52,11 @@ class HaarDetector:
     name = "opencv"
 
     def __init__(self, min_face_px: int) -> None:
-        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
-        self._cascade = cv2.CascadeClassifier(path)
+        self._cascade = cv2.CascadeClassifier(HAAR_FRONTAL)
         if self._cascade.empty():
             raise ModelUnavailable(
-                f"Haar cascade not found at {path}: install opencv-contrib-python-headless<5"
+                f"Haar cascade not found at {HAAR_FRONTAL}: "
+                "install opencv-contrib-python-headless<5"
             )
         self._min = min_face_px
 
@@ -137,16 +139,15 @@ class YuNetDetector:
         boxes = (
             []
             if found is None
-            else [_dlib_style(*row[:4], scale, frame, float(row[14])) for row in found]
+            else [_dlib_style(row[:4], scale, frame, float(row[14])) for row in found]
         )
         return [b for b in boxes if min(b.w, b.h) >= self._min]
 
 
-def _dlib_style(
-    x: float, y: float, w: float, h: float, scale: float, frame: BlurredFrame, score: float
-) -> Box:
+def _dlib_style(xywh: np.ndarray, scale: float, frame: BlurredFrame, score: float) -> Box:
     """A YuNet box as dlib's detectors would draw it (measured: 1.16 x wider, 0.87 x as tall,
     centred 3 % of the width left and 4.7 % of the height lower)."""
+    x, y, w, h = (float(v) for v in xywh)
     cx, cy = x + w / 2 - 0.03 * w, y + h / 2 + 0.047 * h
     width, height = 1.16 * w, 0.87 * h
     return _to_box(cx - width / 2, cy - height / 2, width, height, scale, frame, score)

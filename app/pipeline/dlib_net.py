@@ -25,6 +25,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ class _Graph:
     convolutions: dict[str, tuple[str, str]] = field(default_factory=dict)  # out -> (W, B)
     count: int = 0
 
-    def add(self, op: str, inputs: list[str], shape: tuple[int, int, int], **attrs: object) -> str:
+    def add(self, op: str, inputs: list[str], shape: tuple[int, int, int], **attrs: Any) -> str:
         from onnx import helper
 
         self.count += 1
@@ -158,7 +159,8 @@ def _pool(graph: _Graph, op: str, x: str, reader: _Reader) -> str:
 
 
 def _add(graph: _Graph, x: str, other: str) -> str:
-    shape = tuple(max(a, b) for a, b in zip(graph.shapes[x], graph.shapes[other], strict=True))
+    (c, h, w), (c2, h2, w2) = graph.shapes[x], graph.shapes[other]
+    shape = (max(c, c2), max(h, h2), max(w, w2))
     return graph.add("Add", [graph.padded(x, shape), graph.padded(other, shape)], shape)
 
 

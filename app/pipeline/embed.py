@@ -53,7 +53,7 @@ class DlibEmbedder:
     name = "Dlib"
     metric = "cosine"
     chip_size = 150
-    profiles = (ChipProfile("Dlib/chip150-pad0.15", 0.15),)
+    profiles: tuple[ChipProfile, ...] = (ChipProfile("Dlib/chip150-pad0.15", 0.15),)
 
     def profile(self, kernel: int) -> ChipProfile:
         return self.profiles[0]
@@ -93,7 +93,9 @@ class DeepFaceEmbedder:
         height, width = self._model.input_shape
         self._target = (height, width)
         self.chip_size = max(height, width)
-        self.profiles = (ChipProfile(f"{name}/chip{self.chip_size}-pad0.1", 0.1),)
+        self.profiles: tuple[ChipProfile, ...] = (
+            ChipProfile(f"{name}/chip{self.chip_size}-pad0.1", 0.1),
+        )
 
     def profile(self, kernel: int) -> ChipProfile:
         return self.profiles[0]

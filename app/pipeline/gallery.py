@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 
@@ -244,7 +244,8 @@ def _index(files: list[GalleryFile], views: list[dict[str, Enrollment]]) -> Gall
         return GalleryIndex((), np.zeros((0, 0), np.float32))
 
     def stack(view: dict[str, Enrollment]) -> np.ndarray:
-        return np.stack([view[f.sha256].vector for f in usable]).astype(np.float32)
+        vectors = [cast(np.ndarray, view[f.sha256].vector) for f in usable]  # set: usable
+        return np.stack(vectors).astype(np.float32)
 
     clean, *blurred = views
     return GalleryIndex(

@@ -226,11 +226,13 @@ class GalleryIndex:
         for every level."""
         if not faces:
             return self
-        by_level: dict[float | None, list[tuple[str, np.ndarray]]] = {}
+        sharp: list[tuple[str, np.ndarray]] = []
+        by_level: dict[float, list[tuple[str, np.ndarray]]] = {}
         for name, face in faces.items():
             for vector, relative in zip(face.vectors, face.blur, strict=True):
-                by_level.setdefault(blur_level(float(relative)), []).append((name, vector))
-        sharp = by_level.pop(None, [])
+                level = blur_level(float(relative))
+                rows = sharp if level is None else by_level.setdefault(level, [])
+                rows.append((name, vector))
         extra = np.array([v for _, v in sharp], np.float32).reshape(-1, self.vectors.shape[1])
         seen = dict(self.seen)
         for level, rows in by_level.items():

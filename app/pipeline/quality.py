@@ -27,6 +27,7 @@ computes are the ones the gallery would compute, and can be put into the cache d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def prepare(path: Path, limits: MediaLimits, max_side: int) -> tuple[bytes, Blur
     require_image(path)
     jpeg = normalise(decode_image(path, limits), max_side)
     frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert frame is not None, "normalise() made a JPEG that OpenCV cannot decode"
     return jpeg, PrivacyLevel(0).blur(frame)
 
 
@@ -109,7 +111,7 @@ class QualityGate:
         return self.rules.duplicate_ratio * rule.threshold(min(relative, rule.max_blur), 1, "pair")
 
     def check(
-        self, paths: list[Path], limits: MediaLimits, enrolled: GalleryIndex
+        self, paths: Sequence[Path], limits: MediaLimits, enrolled: GalleryIndex
     ) -> list[Accepted | Rejection]:
         """One verdict per photo, in order. `enrolled` is the gallery's index for the embedder's
         first chip profile; photos accepted earlier in the list count as enrolled too."""

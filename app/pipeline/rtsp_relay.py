@@ -59,7 +59,8 @@ class RtspRelay:
 
     def _accept(self) -> None:
         try:
-            address = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)[0][4][0]
+            found = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
+            address = str(found[0][4][0])
         except (OSError, UnicodeError):
             self.close()  # FFmpeg's connection is then refused at once
             return

@@ -299,7 +299,8 @@ def _open_capture(target: str | BinaryIO, limits: MediaLimits) -> cv2.VideoCaptu
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         limits.read_timeout_ms,
     ]
-    cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
+    # a file object is read through OpenCV's stream API (IStreamReader), which the stubs narrow
+    cap = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)  # type: ignore[arg-type]
     if not cap.isOpened():
         cap.release()
         raise UndecodableMedia("the video cannot be opened (corrupt, truncated or unsupported)")

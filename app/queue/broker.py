@@ -35,6 +35,11 @@ def celery_app(url: str) -> Celery:
     return app
 
 
+def text(value: bytes | str) -> str:
+    """A Redis answer as text. The clients never decode, so it is bytes; the stubs allow str."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def client(url: str) -> redis.Redis:
     return redis.Redis.from_url(
         url, socket_connect_timeout=CONNECT_TIMEOUT_S, socket_timeout=SOCKET_TIMEOUT_S

@@ -114,4 +114,4 @@ class QueueRunner:
                 seen_running = True
             elif seen_running:  # the reply is pushed before the heartbeat is removed
                 last = r.lpop(key(REPLY, aid))
-                return json.loads(last) if last is not None else None
+                return json.loads(last) if isinstance(last, bytes) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import redis
 
-from app.queue.broker import LEASE, key
+from app.queue.broker import LEASE, key, text
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -54,4 +54,4 @@ class Leases:
 
 def holder(r: redis.Redis, name: str) -> str | None:
     value = r.get(key(LEASE, name))
-    return value.decode() if value is not None else None
+    return text(value) if value is not None else None

@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from app.queue.broker import WORKER, key
+from app.queue.broker import WORKER, key, text
 
 REFRESH_S = 2.0
 RECORD_TTL_S = 3 * REFRESH_S
@@ -45,13 +45,15 @@ class WorkerRecord:
         while True:
             try:
                 name = key(WORKER, self.name)
-                fields = {
-                    "name": self.name,
-                    "host": self.host,
-                    "tasks_done": self.tasks_done,
-                    "cameras": self._cameras(),
-                }
-                self._r.hset(name, mapping=fields)
+                self._r.hset(
+                    name,
+                    mapping={
+                        "name": self.name,
+                        "host": self.host,
+                        "tasks_done": self.tasks_done,
+                        "cameras": self._cameras(),
+                    },
+                )
                 self._r.expire(name, int(RECORD_TTL_S))
             except redis.RedisError:
                 pass  # Redis is down: the record comes back with it
@@ -67,7 +69,7 @@ def live_workers(r: redis.Redis) -> list[dict[str, Any]]:
     """One entry per live worker process, by name, with the number of cameras it watches."""
     found = []
     for name in r.scan_iter(key(WORKER, "*"), count=100):
-        v = {k.decode(): x.decode() for k, x in r.hgetall(name).items()}
+        v = {text(k): text(x) for k, x in r.hgetall(name).items()}
         if v:
             found.append(
                 {

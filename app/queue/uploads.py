@@ -40,7 +40,9 @@ def fetch(r: redis.Redis, analysis_id: str, folder: Path) -> Path:
     prefix = f"upload-{os.getpid()}@{socket.gethostname()}-"
     with tempfile.NamedTemporaryFile(dir=folder, prefix=prefix, delete=False) as f:
         for i in range(r.llen(name)):
-            f.write(r.lindex(name, i) or b"")
+            chunk = r.lindex(name, i)
+            if isinstance(chunk, bytes):  # the clients never decode
+                f.write(chunk)
     return Path(f.name)
 
 

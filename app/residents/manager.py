@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +122,7 @@ class ResidentManager:
         return changes, {n: self._view(r, changes) for n, r in residents.items() if n in named}
 
     def enroll(
-        self, name: str, images: list[Path], metadata: dict[str, Any] | None
+        self, name: str, images: Sequence[Path], metadata: dict[str, Any] | None
     ) -> EnrollmentReport:
         """A new resident from the images that pass the quality gate; refused if none does."""
         name = new_name(name)
@@ -132,7 +132,7 @@ class ResidentManager:
             self.directory.create(name, [a.jpeg for a in accepted], metadata)
             return self._report(name, accepted, rejected)
 
-    def add_images(self, name: str, images: list[Path]) -> EnrollmentReport:
+    def add_images(self, name: str, images: Sequence[Path]) -> EnrollmentReport:
         with self._changing():
             name = self.directory.get(name).name
             accepted, rejected = self._gate(images)
@@ -182,7 +182,7 @@ class ResidentManager:
                     raise
                 raise GalleryReadOnly() from exc
 
-    def _gate(self, images: list[Path]) -> tuple[list[Accepted], tuple[Rejection, ...]]:
+    def _gate(self, images: Sequence[Path]) -> tuple[Sequence[Accepted], tuple[Rejection, ...]]:
         """Run the quality gate; raise EnrollmentRejected when no image passes."""
         r = self._recognition
         profile = r.analyzer.embedder.profiles[0]
@@ -195,7 +195,7 @@ class ResidentManager:
         return accepted, rejected
 
     def _report(
-        self, name: str, accepted: list[Accepted], rejected: tuple[Rejection, ...]
+        self, name: str, accepted: Sequence[Accepted], rejected: tuple[Rejection, ...]
     ) -> EnrollmentReport:
         """Put the accepted images' embeddings in the cache (the gallery would compute the same
         ones from the stored bytes), log the change and describe the outcome."""

@@ -34,9 +34,10 @@ class EventQuery:
     after: float | None = None  # only events at or after this time (seconds since the epoch)
     with_face: bool = False  # only events that kept a face's embedding
 
-    def where(self) -> tuple[str, list]:
+    def where(self) -> tuple[str, list[object]]:
         """The SQL condition selecting these events, and its arguments."""
-        where, args = ["id > ?"], [self.since]
+        where: list[str] = ["id > ?"]
+        args: list[object] = [self.since]
         for column, value in (
             ("camera", self.camera),
             ("resident", self.resident),

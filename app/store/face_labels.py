@@ -25,6 +25,9 @@ TABLES = ("negatives", "positives")
 _OF_RESIDENT = "JOIN resident_state s ON s.gallery = l.gallery AND s.resident_id = l.resident_id"
 
 
+_Faces = list[tuple[np.ndarray, float]]  # (vector, relative blur); `list` is a method below
+
+
 @dataclass(frozen=True)
 class LabelledFace:
     id: int
@@ -134,9 +137,7 @@ class FaceLabels:
             ).items()
         }
 
-    def _faces(
-        self, gallery: str, model_id: str, blur: str
-    ) -> dict[str, list[tuple[np.ndarray, float]]]:
+    def _faces(self, gallery: str, model_id: str, blur: str) -> dict[str, _Faces]:
         """Every face of a gallery's profile, by resident, in the order they were labelled, with
         the SQL expression `blur` of each."""
         self._before_read(gallery)
@@ -146,7 +147,7 @@ class FaceLabels:
                 " WHERE l.gallery = ? AND l.model_id = ? ORDER BY l.id",
                 (gallery, model_id),
             ).fetchall()
-        out: dict[str, list[tuple[np.ndarray, float]]] = {}
+        out: dict[str, _Faces] = {}
         for name, blob, relative in rows:
             out.setdefault(name, []).append((np.frombuffer(blob, dtype=np.float32), relative))
         return out

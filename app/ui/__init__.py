@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.wrappers import Response as BaseResponse  # what `redirect` answers
 
 from app.api import cameras as camera_routes
 from app.api.auth import (
@@ -53,12 +54,12 @@ PRIVACY_CHOICES = (0, 9, 17, 25, 35, 51)
 
 
 @bp.get("/")
-def root() -> Response:
+def root() -> BaseResponse:
     return redirect(url_for("ui.dashboard"), 302)
 
 
 @bp.route("/ui/login", methods=["GET", "POST"])
-def login() -> tuple[str, int] | Response:
+def login() -> tuple[str, int] | BaseResponse:
     if not current_app.config["PAFR_LOGIN_REQUIRED"]:
         return redirect(url_for("ui.dashboard"), 303)
     status = 200
@@ -88,7 +89,7 @@ def login() -> tuple[str, int] | Response:
 
 
 @bp.post("/ui/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     found = session()
     sessions().close(found.token if found else None)
     response = redirect(url_for("ui.login"), 303)
