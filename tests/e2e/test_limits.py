@@ -13,6 +13,7 @@ from contextlib import ExitStack
 import pytest
 import requests
 
+from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.server import start_server, stop_server
 
@@ -41,6 +42,13 @@ def locked(tmp_path_factory, camera):
 def post(server, path: str, key: str | None = KEY, **kwargs) -> requests.Response:
     headers = {} if key is None else {"X-API-Key": key}
     return requests.post(f"{server.url}{path}", headers=headers, timeout=60, **kwargs)
+
+
+def frames_done(server, request_id: str) -> int:
+    progress = requests.get(
+        f"{server.url}/analyses/{request_id}/progress", headers={"X-API-Key": KEY}, timeout=10
+    )
+    return progress.json()["done"]
 
 
 def test_health_needs_no_key_but_everything_else_does(locked):
@@ -74,7 +82,7 @@ def test_a_full_pool_answers_503_with_retry_after(locked):
         )
     )
     watcher.start()
-    time.sleep(0.7)  # the camera watch now holds the only worker
+    until(lambda: frames_done(locked, "r2") > 0, "the camera watch holds the only worker")
     with open(FACES / "img5.jpg", "rb") as photo:
         busy = post(locked, CHECK, files={"file": photo})
     watcher.join()
@@ -120,7 +128,7 @@ def test_slow_clients_do_not_starve_health_or_requests(locked):
         for _ in range(SLOW_CLIENTS):
             sock = stack.enter_context(connect(locked))
             sock.sendall(f"POST {CHECK} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A".encode())
-        time.sleep(0.5)  # all accepted and holding a connection
+        # connections are accepted in order: health is answered after every slow one is held
         assert requests.get(f"{locked.url}/health", timeout=5).status_code == 200
         welcome = requests.get(f"{locked.url}/welcome", headers={"X-API-Key": KEY}, timeout=5)
         assert welcome.status_code == 200
