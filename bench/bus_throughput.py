@@ -53,7 +53,7 @@ def measure(
     """(messages/s for a burst of `messages`, median and max delay of single results, ms)."""
     bus.start()
     try:
-        until(lambda: bus.publishers[0].wait_ready(0.1), "bus connected")
+        until(lambda: bus.wait_ready(0.1), "bus connected")
         start, before = time.perf_counter(), received()
         for i in range(messages):
             bus.publish(ResultEvent(value(f"burst-{i}")))

@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 import websocket
 
-from app.bus.publisher import Backoff, BusMisconfigured, BusUnavailable
+from app.backoff import Backoff
+from app.bus.destination import BusMisconfigured, BusUnavailable
+from app.store.outbox import Message
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +57,12 @@ class DhtClient:
     def start(self) -> None:
         self._thread.start()
 
-    def wait_connected(self, timeout: float) -> bool:
+    def wait_ready(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
 
-    def post(self, frame: str) -> None:
-        """Send one `RequestPostTopicUUID` frame and wait for its echo."""
+    def send(self, message: Message) -> None:
+        """Send one `RequestPostTopicUUID` frame (the message's payload) and wait for its echo."""
+        frame = message.payload
         post = json.loads(frame)["RequestPostTopicUUID"]
         key = _echo_key(post["topic_name"], post["topic_uuid"], post["value"])
         ws = self._ws

@@ -12,7 +12,8 @@ import logging
 import sqlite3
 import threading
 
-from app.bus.publisher import Backoff, BusUnavailable, Publisher, Undeliverable
+from app.backoff import Backoff
+from app.bus.destination import BusUnavailable, Transport, Undeliverable
 from app.store.outbox import Outbox, Pending
 
 log = logging.getLogger(__name__)
@@ -23,15 +24,13 @@ MAX_ATTEMPTS = 3  # unforeseen failures of one message before it is dead-lettere
 
 
 class Sender:
-    def __init__(self, publisher: Publisher, outbox: Outbox, retry_max_s: float) -> None:
-        self._publisher, self._outbox = publisher, outbox
+    def __init__(self, name: str, transport: Transport, outbox: Outbox, retry_max_s: float) -> None:
+        self._name, self._transport, self._outbox = name, transport, outbox
         self._backoff = Backoff(0.1, retry_max_s)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._failures: dict[int, int] = {}  # message id -> unforeseen failures so far
-        self._thread = threading.Thread(
-            target=self._run, name=f"outbox-{publisher.name}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"outbox-{name}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -55,21 +54,21 @@ class Sender:
             try:
                 self._drain()
             except BusUnavailable as exc:
-                log.info("%s: %s; retrying", self._publisher.name, exc)
+                log.info("%s: %s; retrying", self._name, exc)
                 self._stopping.wait(self._backoff.next())
             except sqlite3.Error:
-                log.exception("%s: outbox unreadable; retrying", self._publisher.name)
+                log.exception("%s: outbox unreadable; retrying", self._name)
                 self._stopping.wait(self._backoff.next())
             except Exception:
-                log.exception("%s: sending failed; retrying", self._publisher.name)
+                log.exception("%s: sending failed; retrying", self._name)
                 self._stopping.wait(self._backoff.next())
 
     def _drain(self) -> None:
         """Send what is waiting, oldest first, or wait a little for something to send."""
-        if not self._publisher.wait_ready(IDLE_S):
+        if not self._transport.wait_ready(IDLE_S):
             return
         self._wake.clear()
-        batch = self._outbox.pending(self._publisher.name, BATCH)
+        batch = self._outbox.pending(self._name, BATCH)
         if not batch:
             self._wake.wait(IDLE_S)
             return
@@ -80,7 +79,7 @@ class Sender:
 
     def _deliver(self, item: Pending) -> None:
         try:
-            self._publisher.send(item.message)
+            self._transport.send(item.message)
         except BusUnavailable:
             raise
         except Undeliverable as exc:

@@ -70,11 +70,13 @@ class EventFeed:
         self._lock = threading.Lock()
 
     def emit(self, event: CameraEvent, face: FaceEmbedding | None = None) -> CameraEvent:
-        """Store (with its face's embedding, if any), publish and hand out one event; returns it
-        with its id."""
-        stored = self.store.add(event, face)
+        """Store (with its face's embedding, if any) and publish one event, in one transaction,
+        and hand it out; returns it with its id."""
+        stored = self.store.add(
+            event, face, lambda conn, stored: self._bus.publish_in(conn, WatchEvent(stored))
+        )
+        self._bus.wake()
         log.info("event %s camera=%s resident=%s", stored.type, stored.camera, stored.resident)
-        self._bus.publish(WatchEvent(stored))
         with self._lock:
             behind = [s for s in self._subscribers if not s.put(stored)]
             for s in behind:

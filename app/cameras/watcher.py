@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from app.bus.publisher import Backoff
+from app.backoff import Backoff
 from app.cameras.face_widths import FaceWidths
 from app.cameras.failure_log import FailureLog
 from app.errors import AppError

@@ -11,6 +11,7 @@ returns exactly the newer ones.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -82,9 +83,15 @@ class EventStore:
         self._db = db
         self._retention = Retention(db, "events", retention_days, clock)
 
-    def add(self, event: CameraEvent, face: FaceEmbedding | None = None) -> CameraEvent:
-        """Store an event (with its face's embedding, if it kept one); returns it with its id.
-        Expired events go at most once per hour."""
+    def add(
+        self,
+        event: CameraEvent,
+        face: FaceEmbedding | None = None,
+        companion: Callable[[sqlite3.Connection, CameraEvent], None] | None = None,
+    ) -> CameraEvent:
+        """Store an event (with its face's embedding, if it kept one), and `companion`'s write
+        of the stored event, in one transaction; returns it with its id. Expired events go at
+        most once per hour."""
         with self._db.connect() as conn:
             cursor = conn.execute(
                 "INSERT INTO events (time, type, camera, resident, confidence, privacy_parameter,"
@@ -103,6 +110,8 @@ class EventStore:
                 ),
             )
             stored = replace(event, id=int(cursor.lastrowid or 0))
+            if companion is not None:
+                companion(conn, stored)
         self._retention.purge_if_due()
         return stored
 

@@ -6,7 +6,9 @@ messages; adding more deletes the oldest pending ones of that destination, and s
 the log (a home cares most about its latest results). A message with a `coalesce_key` replaces a
 pending message of the same destination and key: only the latest progress report is worth sending.
 A `Companion` is a write stored in the same transaction as a batch, so that the two stand or fall
-together (a DHT request is marked answered exactly when its answer is stored).
+together (a DHT request is marked answered exactly when its answer is stored); `add_in` is the
+converse, a batch stored in the transaction of a write it depends on (a camera event's messages
+carry its id).
 
 A message its bus can never accept (a topic too long for MQTT, say, written into the outbox by
 whoever can write to it) is moved to the dead letters with the reason, so that it cannot hold up
@@ -64,28 +66,34 @@ class Outbox:
     def add(self, batch: Iterable[tuple[str, Message]], companion: Companion | None = None) -> int:
         """Store (destination, message) pairs, and `companion`'s write, in one transaction;
         returns how many old messages the size bound dropped."""
-        now, dropped, destinations = self._clock(), 0, set()
         with self._db.connect() as conn:
-            for destination, m in batch:
-                destinations.add(destination)
-                if m.coalesce_key is not None:
-                    conn.execute(
-                        "DELETE FROM outbox WHERE destination = ? AND coalesce_key = ?",
-                        (destination, m.coalesce_key),
-                    )
-                conn.execute(
-                    "INSERT INTO outbox (destination, topic, payload, retain, coalesce_key,"
-                    " created) VALUES (?, ?, ?, ?, ?, ?)",
-                    (destination, m.topic, m.payload, int(m.retain), m.coalesce_key, now),
-                )
-            for destination in destinations:
-                dropped += conn.execute(
-                    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE destination = ?"
-                    " ORDER BY id DESC LIMIT -1 OFFSET ?)",
-                    (destination, self._max),
-                ).rowcount
+            dropped = self.add_in(conn, batch)
             if companion is not None:
                 companion(conn)
+        return dropped
+
+    def add_in(self, conn: sqlite3.Connection, batch: Iterable[tuple[str, Message]]) -> int:
+        """`add` inside the caller's transaction, for a write whose messages depend on what it
+        wrote (a camera event and its bus messages: app/cameras/feed.py)."""
+        now, dropped, destinations = self._clock(), 0, set()
+        for destination, m in batch:
+            destinations.add(destination)
+            if m.coalesce_key is not None:
+                conn.execute(
+                    "DELETE FROM outbox WHERE destination = ? AND coalesce_key = ?",
+                    (destination, m.coalesce_key),
+                )
+            conn.execute(
+                "INSERT INTO outbox (destination, topic, payload, retain, coalesce_key,"
+                " created) VALUES (?, ?, ?, ?, ?, ?)",
+                (destination, m.topic, m.payload, int(m.retain), m.coalesce_key, now),
+            )
+        for destination in destinations:
+            dropped += conn.execute(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE destination = ?"
+                " ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                (destination, self._max),
+            ).rowcount
         if dropped:
             log.warning(
                 "outbox full (%d per bus): dropped the %d oldest message(s)", self._max, dropped

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from app.bus import Bus, build_bus
+from app.bus.destination import BusMisconfigured
 from app.bus.events import ResultEvent
 from app.bus.mqtt import BrokerAddress
-from app.bus.publisher import BusMisconfigured
 from app.config import Settings
 from app.services import Stores
 from tests.bus.broker import Subscriber
@@ -73,7 +73,7 @@ def test_sightings_state_and_result_topics(started, broker):
 
 
 def test_discovery_and_availability_are_retained(started, broker):
-    until(lambda: started.publishers[0].wait_ready(0.1), "connected")
+    until(lambda: started.wait_ready(0.1), "connected")
     late = Subscriber(broker.port, ["homeassistant/#", "home/faces/available"])  # after publish
     try:
         porch = late.wait("homeassistant/sensor/home_faces/porch_last_resident/config")
@@ -92,7 +92,7 @@ def test_discovery_and_availability_are_retained(started, broker):
 def test_offline_after_a_clean_stop(tmp_path, broker):
     bus = make_bus(tmp_path, broker.url)
     bus.start()
-    until(lambda: bus.publishers[0].wait_ready(0.1), "connected")
+    until(lambda: bus.wait_ready(0.1), "connected")
     bus.stop()
     sub = Subscriber(broker.port, ["home/faces/available"])
     try:
@@ -106,7 +106,7 @@ def test_wrong_password_keeps_messages_in_the_outbox(tmp_path, broker):
     bus.start()
     try:
         bus.publish(ResultEvent(CAMERA_VALUE))
-        assert not bus.publishers[0].wait_ready(1.0)
+        assert not bus.wait_ready(1.0)
         assert bus.outbox.count("mqtt") == 4
     finally:
         bus.stop()

@@ -1,8 +1,15 @@
-"""The one interface every bus implements, and the retry schedule they share."""
+"""What a bus is made of: a pure `Renderer` that turns events into messages, and a `Transport`
+that carries messages and knows nothing of events (the split of Frigate's communicators).
+
+Rendering happens when an event is published, inside the outbox transaction; carrying happens
+later, on the destination's sender thread (app/bus/sender.py).
+"""
 
 from __future__ import annotations
 
-import random
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from app.bus.events import Event
@@ -24,13 +31,13 @@ class BusMisconfigured(AppError):
     code = "bus_misconfigured"
 
 
-class Publisher(Protocol):
-    name: str  # the outbox destination: stable across restarts
-
+class Renderer(Protocol):
     def render(self, event: Event) -> list[Message]:
-        """The messages this bus gets for `event` (possibly none)."""
+        """The messages this bus gets for `event` (possibly none). Pure: no network."""
         ...
 
+
+class Transport(Protocol):
     def start(self) -> None:
         """Connect in the background; never blocks on the network."""
         ...
@@ -47,17 +54,15 @@ class Publisher(Protocol):
     def close(self) -> None: ...
 
 
-class Backoff:
-    """Exponential delays from `first` to `maximum` seconds, each shortened by up to half at
-    random so that many clients do not come back at the same instant."""
+@dataclass(frozen=True)
+class Destination:
+    """One bus: `name` is its outbox destination, stable across restarts."""
 
-    def __init__(self, first: float, maximum: float) -> None:
-        self._first, self._max, self._next = first, maximum, first
+    name: str
+    renderer: Renderer
+    transport: Transport
 
-    def next(self) -> float:
-        delay = self._next
-        self._next = min(self._max, self._next * 2)
-        return delay * random.uniform(0.5, 1.0)
 
-    def reset(self) -> None:
-        self._next = self._first
+def compact_json(value: Mapping[str, object]) -> str:
+    """A message payload: JSON without spaces."""
+    return json.dumps(value, separators=(",", ":"))
