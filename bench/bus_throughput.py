@@ -14,11 +14,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from app.bus import Bus, build_bus
 from app.bus.events import ResultEvent
 from app.config import Settings
 from app.services import Stores
+from app.sifis import RESULTS_DESCRIPTION, ResultValue
 from tests.bus.broker import Mosquitto, Subscriber
 from tests.bus.dht_server import DhtServer
 from tests.bus.wait import until
@@ -27,21 +29,35 @@ from tests.e2e.server import free_port
 RESULTS_MQTT_TOPIC = "face_recognition/results"
 
 
-def value(request_id: str) -> dict:
+def value(request_id: str) -> ResultValue:
     return {
-        "description": "Face Recognition Results",
+        "description": RESULTS_DESCRIPTION,
         "requestor_id": "bench",
         "requestor_type": "NSSD",
         "request_id": request_id,
+        "analyzer_id": "bench",
         "analysis_id": request_id,
         "Type": "Video_file",
         "file_name": "clip.mp4",
+        "Privacy_Parameter": 0,
+        "Labels": {},
+        "count_frames": 0,
+        "analysed_frames": 0,
         "residents": [],
         "unknown_faces": 0,
+        "unrecognisable_faces": 0,
+        "model": None,
     }
 
 
-def make_bus(folder: Path, **bus: str) -> Bus:
+class BusUrl(TypedDict, total=False):
+    """The one bus a benchmark run publishes to."""
+
+    dht_url: str
+    mqtt_url: str
+
+
+def make_bus(folder: Path, **bus: Unpack[BusUrl]) -> Bus:
     settings = Settings(state_dir=folder, outbox_max_messages=1_000_000, **bus)
     stores = Stores.open(settings)
     return build_bus(settings, stores.outbox, stores.slugs)
@@ -64,17 +80,18 @@ def measure(
             before = received()
             start = time.perf_counter()
             bus.publish(ResultEvent(value(f"single-{i}")))
-            _spin(lambda before=before: received() > before)
+            _spin(received, before)
             delays.append((time.perf_counter() - start) * 1000)
     finally:
         bus.stop()
     return rate, statistics.median(delays), max(delays)
 
 
-def _spin(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Wait for `condition` at sub-millisecond resolution (tests' `until` polls every 20 ms)."""
+def _spin(received: Callable[[], int], before: int, timeout: float = 30.0) -> None:
+    """Wait until `received()` exceeds `before`, at sub-millisecond resolution (tests' `until`
+    polls every 20 ms)."""
     deadline = time.perf_counter() + timeout
-    while not condition():
+    while received() <= before:
         if time.perf_counter() > deadline:
             raise TimeoutError("message not received")
         time.sleep(0.0002)

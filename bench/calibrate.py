@@ -32,8 +32,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import Field, dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -57,6 +58,8 @@ Appearance = tuple[str, np.ndarray, list[float]]  # identity, vectors, their rel
 
 class _Columns:
     """Equal-length numpy columns (the dataclass's fields) that concatenate row-wise."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # set by @dataclass on each subclass
 
     @classmethod
     def concat(cls, parts: list):

@@ -92,8 +92,7 @@ def main() -> None:
             f for f, n in wrong.items() if f not in marked.values() and (labels[f], n) in marked
         ]
         still = sum(after[f] == before[f] for f in others)
-        right_before = sum(before[f] is not None and labels[before[f]] == labels[f] for f in faces)
-        right_after = sum(after[f] is not None and labels[after[f]] == labels[f] for f in faces)
+        right_before, right_after = _named_right(before, labels), _named_right(after, labels)
         total = len([f for f in faces if labels[f] in _enrolled(labels, index)])
         print(
             f"| {k} | {len(wrong)} | {len(marked)} | {again}/{len(marked)} "
@@ -129,7 +128,7 @@ def lfw(root: Path, threshold: float) -> None:
                 for photo in s.probes[name]
                 if probes[photo.key].vector is not None
             }
-            faces = {key: (probes[key].vector, probes[key].face_px) for key in who}
+            faces = {key: (probes[key].found_vector, probes[key].face_px) for key in who}
             before = _names(index, faces, k, metric, rule)
             wrong = {f: n for f, n in before.items() if n is not None and n != who[f]}
             marked: dict[tuple[str, str], str] = {}  # (person, resident named) -> photo marked
@@ -152,11 +151,13 @@ def lfw(root: Path, threshold: float) -> None:
                 right_before=sum(before[f] == who[f] for f in residents),
                 right_after=sum(after[f] == who[f] for f in residents),
             )
-        n = max(1, tally["residents"])
-        right_before, right_after = 100 * tally["right_before"] / n, 100 * tally["right_after"] / n
+        total = max(1, tally["residents"])
+        right_before = 100 * tally["right_before"] / total
+        right_after = 100 * tally["right_after"] / total
         print(
             f"| {k} | {tally['wrong']} | {tally['marked']} | {tally['again']}/{tally['marked']} "
-            f"| {tally['right_before']}/{n} ({right_before:.1f} %) → {tally['right_after']}/{n} "
+            f"| {tally['right_before']}/{total} ({right_before:.1f} %) → "
+            f"{tally['right_after']}/{total} "
             f"({right_after:.1f} %) | {right_before - right_after:.1f} |",
             flush=True,
         )
@@ -164,6 +165,12 @@ def lfw(root: Path, threshold: float) -> None:
 
 def _names(index, faces, k, metric, rule) -> dict[str, str | None]:
     return {f: index.match(v[None], [w], k, metric, rule)[0].name for f, (v, w) in faces.items()}
+
+
+def _named_right(names: dict[str, str | None], labels: dict[str, str]) -> int:
+    """How many of the faces (photo -> the resident photo it was named after, or None) were named
+    after a photo of their own person."""
+    return sum(n is not None and labels[n] == labels[f] for f, n in names.items())
 
 
 def _enrolled(labels: dict[str, str], index) -> set[str]:

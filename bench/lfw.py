@@ -26,6 +26,7 @@ from tqdm import tqdm
 from app.domain import Box
 from app.pipeline.analyze import Analyzer
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from tests.media import read_image
 
 LFW_FACE_PX = 110  # typical face width in an LFW photo
 CACHE_DIR = Path(__file__).resolve().parent / "out"
@@ -103,6 +104,12 @@ class Embedded:
     vector: np.ndarray | None  # None: no face found
     face_px: float  # width of the detected face box in the scaled photo (0 when none)
 
+    @property
+    def found_vector(self) -> np.ndarray:
+        """`vector`, for callers that kept only the photos a face was found in."""
+        assert self.vector is not None, "no face was found in this photo"
+        return self.vector
+
 
 class PhotoEmbedder:
     """LFW photos through the shipped detector, aligner and embedder, with a disk cache.
@@ -172,7 +179,7 @@ class PhotoEmbedder:
         return out
 
     def _frame(self, photo: Photo, kernel: int, face_px: int) -> BlurredFrame:
-        image = cv2.imread(str(photo.path(self.root)))
+        image = read_image(photo.path(self.root))
         scale = face_px / LFW_FACE_PX
         if scale != 1.0:
             interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
@@ -206,7 +213,8 @@ class PhotoEmbedder:
         if self._dirty:
             CACHE_DIR.mkdir(exist_ok=True)
             tmp = self._path.with_name(self._path.stem + ".tmp.npz")
-            np.savez(tmp, **{k: v for k, v in self._cache.items() if k not in self._foreign})
+            mine = {k: v for k, v in self._cache.items() if k not in self._foreign}
+            np.savez(tmp, allow_pickle=False, **mine)  # np.load reads no pickles either
             tmp.replace(self._path)
             self._dirty = 0
 

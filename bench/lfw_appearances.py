@@ -65,7 +65,7 @@ def calibration(bench: Bench, folds: list[int]) -> dict[str, Samples]:
     for kernel in KERNELS:
         for name in bench.sample.walks:
             if lfw.fold_of[name] in folds and (faces := _walk(bench, name, kernel)):
-                vectors = np.stack([e.vector for e in faces])
+                vectors = np.stack([e.found_vector for e in faces])
                 walks.append((name, vectors, [relative_blur(kernel, e.face_px) for e in faces]))
     out = {}
     for fusion in FUSIONS:
@@ -110,7 +110,7 @@ def _judge(
     if not faces:
         return {m: ["no_face"] for m in METHODS}
     metric = bench.analyzer.embedder.metric
-    vectors, widths = np.stack([e.vector for e in faces]), [e.face_px for e in faces]
+    vectors, widths = np.stack([e.found_vector for e in faces]), [e.face_px for e in faces]
     matches = index.match(vectors, widths, kernel, metric, rule)
     track = Track(0, [Observation(i, Box(0, 0, 1, 1), m) for i, m in enumerate(matches)])
     named = track.identity(CONFIRM_FRAMES)

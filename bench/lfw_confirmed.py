@@ -63,7 +63,7 @@ def _confirmed_faces(
         found = [faces[p.key] for p in bench.lfw.photos[name][1:3]]
         if seen := [e for e in found if e.vector is not None]:
             out[name] = SeenFaces(
-                np.stack([e.vector for e in seen]),
+                np.stack([e.found_vector for e in seen]),
                 np.array([relative_blur(kernel, e.face_px) for e in seen]),
             )
     return out

@@ -96,11 +96,12 @@ class Bench:
     def index(self, photos: list[Photo]) -> tuple[GalleryIndex, list[Photo]]:
         """A gallery index of these enrolled photos (those with a face), and its rows' photos."""
         enrolled = self.embedder.enrolled(photos)
-        rows = [p for p in photos if enrolled[p.key] is not None]
+        found = [(p, views) for p in photos if (views := enrolled[p.key]) is not None]
+        rows = [p for p, _ in found]
         profile = self.analyzer.embedder.profiles[0].model_id
 
         def stack(level: float | None) -> np.ndarray:
-            return np.stack([enrolled[p.key][view_id(profile, level)] for p in rows])
+            return np.stack([views[view_id(profile, level)] for _, views in found])
 
         return (
             GalleryIndex(
@@ -136,7 +137,7 @@ class Bench:
             ]
             unique = {photo.key: (photo, e) for photo, e in found}.values()
             probes = [
-                (p.identity, e.vector, relative_blur(kernel, e.face_px), e.face_px)
+                (p.identity, e.found_vector, relative_blur(kernel, e.face_px), e.face_px)
                 for p, e in unique
                 if p not in rows  # a photo is never compared with itself
             ]
@@ -192,36 +193,37 @@ class Bench:
             second = probes[pair.second.key]
             if mode == "gallery":
                 views = enrolled[pair.first.key]
-                first_width = second.face_px
-                ok = views is not None and second.vector is not None
+                if views is None or second.vector is None:
+                    rows.append((pair.same, np.nan, np.nan, 0.0))
+                    continue
+                width = second.face_px
+                relative = relative_blur(kernel, width)
+                first_photo = _single_view_index(views, self.analyzer)
+                d = first_photo.fused(second.vector, relative, metric)[0]
             else:
                 first = probes[pair.first.key]
-                views, first_width = None, first.face_px
-                ok = first.vector is not None and second.vector is not None
-            if not ok:
-                rows.append((pair.same, np.nan, np.nan, 0.0))
-                continue
-            width = min(first_width, second.face_px)
-            relative = relative_blur(kernel, width)
-            if mode == "gallery":
-                d = _single_view_index(views, self.analyzer).fused(second.vector, relative, metric)[
-                    0
-                ]
-            else:
+                if first.vector is None or second.vector is None:
+                    rows.append((pair.same, np.nan, np.nan, 0.0))
+                    continue
+                width = min(first.face_px, second.face_px)
+                relative = relative_blur(kernel, width)
                 d = float(distances(first.vector[None], second.vector[None], metric)[0, 0])
             rows.append((pair.same, d, relative, width))
         same = np.array([r[0] for r in rows])
         d = np.array([r[1] for r in rows])
-        relative = np.array([r[2] for r in rows])
-        width = np.array([r[3] for r in rows])
+        relatives = np.array([r[2] for r in rows])
+        widths = np.array([r[3] for r in rows])
         found = np.isfinite(d)
         recognisable = found & np.array(
-            [f and rule.recognisable(r, w) for f, r, w in zip(found, relative, width, strict=True)]
+            [
+                f and rule.recognisable(r, w)
+                for f, r, w in zip(found, relatives, widths, strict=True)
+            ]
         )
         thresholds = np.array(
             [
                 rule.threshold(min(r, rule.max_blur), 1, mode) if f else np.nan
-                for f, r in zip(found, relative, strict=True)
+                for f, r in zip(found, relatives, strict=True)
             ]
         )
         accept = recognisable & (d <= thresholds)
@@ -270,7 +272,7 @@ def _single_view_index(views: dict[str, np.ndarray], analyzer: Analyzer) -> Gall
 
 def _pair_samples(found: list[tuple[Photo, Embedded]], kernel: int, metric: str) -> Samples:
     """Every pair of distinct photos, both blurred alike; blur = the narrower face's."""
-    vectors = np.stack([e.vector for _, e in found])
+    vectors = np.stack([e.found_vector for _, e in found])
     widths = np.array([e.face_px for _, e in found])
     names = np.array([p.identity for p, _ in found])
     d = distances(vectors, vectors, metric)

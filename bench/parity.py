@@ -25,6 +25,7 @@ from app.pipeline.embed import DlibEmbedder
 from app.pipeline.matching import distances
 from app.pipeline.privacy import PrivacyLevel
 from bench.lfw import sampled_photos
+from tests.media import read_image
 
 
 def main() -> None:
@@ -46,7 +47,7 @@ def main() -> None:
     for kernel in (0, 17, 25, 35):
         chips = []
         for photo in photos:
-            frame = PrivacyLevel(kernel).blur(cv2.imread(str(photo)))
+            frame = PrivacyLevel(kernel).blur(read_image(photo))
             chips += [f.chip for f in aligner.align(frame, detector.detect(frame), 0.15)]
         start = time.perf_counter()
         expected = np.concatenate(

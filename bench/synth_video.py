@@ -7,6 +7,7 @@ Used by the tests (a resident visible in a known span of frames) and by the thro
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 
@@ -22,7 +23,7 @@ def write_video(
 ) -> Path:
     """Render the scene of `appearances` (app/scene.py) and write an MP4 (mp4v)."""
     scene = Scene(appearances, size)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     if not writer.isOpened():
         raise RuntimeError("cv2.VideoWriter cannot write mp4v here")
     try:
@@ -31,6 +32,13 @@ def write_video(
     finally:
         writer.release()
     return path
+
+
+def open_video(stream: BinaryIO) -> cv2.VideoCapture:
+    """FFmpeg reading a video from a file the caller opened (and keeps open while reading), so
+    that FFmpeg opens no file by name in this process."""
+    # OpenCV >= 4.9 reads any object with read/seek (IStreamReader); its stubs want that class
+    return cv2.VideoCapture(stream, cv2.CAP_FFMPEG, [])  # type: ignore[call-overload]
 
 
 def throughput_scene(faces: Path, seconds: int = 30, fps: float = 25.0) -> list[Appearance]:

@@ -85,6 +85,7 @@ def _baseline(workdir: Path, scene: str, privacy: int, stride: int) -> dict:
 
     from app.config import Settings
     from app.pipeline import models
+    from bench.synth_video import open_video
 
     models.provision(Settings().weights_home.resolve())
     from deepface import DeepFace
@@ -93,7 +94,7 @@ def _baseline(workdir: Path, scene: str, privacy: int, stride: int) -> dict:
     shutil.copytree(workdir / "db", db, dirs_exist_ok=True)
     find = dict(db_path=str(db), model_name="Dlib", detector_backend="opencv", silent=True)
     video = open(workdir / f"{scene}.mp4", "rb")  # noqa: SIM115 - FFmpeg opens no file by name here
-    cap = cv2.VideoCapture(video, cv2.CAP_FFMPEG, [])
+    cap = open_video(video)
     ok, raw = cap.read()
     DeepFace.find(raw, enforce_detection=False, **find)  # builds its representations file
     timed, total = [], 0

@@ -18,13 +18,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from app.pipeline import models
 from app.pipeline.detect import FaceVerifier, YuNetDetector
 from app.pipeline.privacy import PrivacyLevel
 from bench.lfw import sampled_photos
+from tests.media import read_image
 
 FACES = Path(__file__).resolve().parents[1] / "tests" / "data" / "faces"
 
@@ -63,7 +63,7 @@ def judge(
 def main() -> None:
     photos = sampled_photos(__doc__.split("\n")[0])
 
-    from bench.synth_video import CROWD_SIZE, crowd_scene, write_video
+    from bench.synth_video import CROWD_SIZE, crowd_scene, open_video, write_video
 
     weights = models.provision(Path(tempfile.mkdtemp(prefix="pafr-verifier-")))
     detector = YuNetDetector(min_face_px=20)
@@ -71,13 +71,13 @@ def main() -> None:
     start = time.perf_counter()
     rows: list[Verdicts] = []
     for photo in photos:
-        image = cv2.imread(str(photo))
+        image = read_image(photo)
         for kernel in (0, 17, 25, 35):
             rows += judge("LFW", image, kernel, detector, verifier)
     with tempfile.TemporaryDirectory() as tmp:
         video = write_video(Path(tmp) / "crowd.mp4", crowd_scene(FACES), 750, 25.0, CROWD_SIZE)
-        stream = video.open("rb")  # FFmpeg opens no file by name in this process
-        capture = cv2.VideoCapture(stream, cv2.CAP_FFMPEG, [])
+        stream = video.open("rb")
+        capture = open_video(stream)
         index, ok = 0, True
         while ok:
             ok, image = capture.read()

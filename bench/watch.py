@@ -29,11 +29,12 @@ import cv2
 import numpy as np
 import requests
 
-from bench.synth_video import CROWD_RESIDENTS, CROWD_SIZE, crowd_scene, write_video
+from bench.synth_video import CROWD_RESIDENTS, CROWD_SIZE, crowd_scene, open_video, write_video
 from tests.bus.broker import Mosquitto, Subscriber
 from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.server import start_server, stop_server
+from tests.media import read_image
 
 WIDTH, HEIGHT, FPS, CAMERAS = 640, 360, 15, 4
 CROWD_FPS, CROWD_SECONDS = 25.0, 30
@@ -45,11 +46,11 @@ RESIDENT_OF = {  # the crowd's residents, as tests/conftest.py's gallery names t
 
 def scene(photo: str | None) -> bytes:
     """A still room (a gradient with a 'door'), with or without the face of `photo` in it."""
-    canvas = np.tile(np.linspace(40, 200, WIDTH, dtype=np.uint8), (HEIGHT, 1))
-    canvas = cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR)
+    gradient = np.tile(np.linspace(40, 200, WIDTH, dtype=np.uint8), (HEIGHT, 1))
+    canvas = cv2.cvtColor(gradient, cv2.COLOR_GRAY2BGR)
     cv2.rectangle(canvas, (420, 60), (560, 340), (30, 60, 90), -1)
     if photo:
-        image = cv2.imread(str(FACES / photo))
+        image = read_image(FACES / photo)
         scale = (HEIGHT - 40) / image.shape[0]
         image = cv2.resize(image, None, fx=scale, fy=scale)
         h, w = image.shape[:2]
@@ -66,8 +67,8 @@ def crowd_frames(workdir: Path) -> list[bytes]:
         CROWD_FPS,
         CROWD_SIZE,
     )
-    stream = video.open("rb")  # FFmpeg opens no file by name in this process
-    capture, frames = cv2.VideoCapture(stream, cv2.CAP_FFMPEG, []), []
+    stream = video.open("rb")
+    capture, frames = open_video(stream), []
     ok, frame = capture.read()
     while ok:
         frames.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())

@@ -1,4 +1,4 @@
-"""Small media files written at test time (no models needed)."""
+"""Small media files written at test time (no models needed), and the test photos read."""
 
 from __future__ import annotations
 
@@ -13,9 +13,18 @@ import numpy as np
 from PIL import Image
 
 
+def read_image(path: Path) -> np.ndarray:
+    """The photo at `path` as BGR pixels (`cv2.imread`), or an error naming it: OpenCV itself
+    answers None for a file that is missing or not an image."""
+    image = cv2.imread(str(path))
+    if image is None:
+        raise ValueError(f"{path}: not an image OpenCV can read")
+    return image
+
+
 def write_video(path: Path, frames: int, fps: float = 25.0, size=(160, 120)) -> Path:
     """A video whose frame i is filled with grey level i (so frame identity is checkable)."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
     for i in range(frames):
         frame = np.full((size[1], size[0], 3), (i * 5) % 250, np.uint8)
         frame[10:40, 10:40] = 255  # some structure for the blur to act on
@@ -71,9 +80,16 @@ def many_scan_jpeg(scans: int, size: tuple[int, int] = (1920, 1080)) -> bytes:
     Image.fromarray(noise).resize(size).save(out, "JPEG", progressive=True, quality=30)
     data = out.getvalue()
     scans_at = [m.start() for m in re.finditer(rb"\xff\xda", data)]
-    ends = [re.compile(rb"\xff[^\x00\xd0-\xd7]").search(data, s + 2).start() for s in scans_at]
+    ends = [_next_marker(data, s + 2) for s in scans_at]
     start, end = min(zip(scans_at[1:], ends[1:], strict=True), key=lambda se: se[1] - se[0])
     return data[: ends[-1]] + data[start:end] * scans + data[ends[-1] :]
+
+
+def _next_marker(jpeg: bytes, at: int) -> int:
+    """Where the first JPEG marker at or after `at` starts (a scan ends at the next marker)."""
+    found = re.compile(rb"\xff[^\x00\xd0-\xd7]").search(jpeg, at)
+    assert found is not None, f"no JPEG marker after byte {at}"
+    return found.start()
 
 
 def many_frame_gif(frames: int, size: tuple[int, int] = (3840, 2160), delay_cs: int = 2) -> bytes:

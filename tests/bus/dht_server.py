@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
+from websockets.sync.server import Server, ServerConnection, serve
 
 MAX_BEHIND = 64
 
@@ -55,13 +55,12 @@ class DhtServer:
         self._store: dict[tuple[str, str], Any] = {}
         self._clients: set[_Client] = set()
         self._changed = threading.Condition()
-        self._server = None
+        self._server: Server | None = None
 
     def start(self) -> DhtServer:
-        self._server = serve(
-            self._handle, "127.0.0.1", self.port, compression=None, close_timeout=1
-        )
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        server = serve(self._handle, "127.0.0.1", self.port, compression=None, close_timeout=1)
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -33,7 +33,11 @@ def retained(port: int) -> dict[str, str]:
         elif msg.retain:
             found[msg.topic] = msg.payload.decode()
 
-    client.on_connect = lambda c, *_: (c.subscribe(f"{P}/#", 1), c.subscribe(MARKER, 1))
+    def on_connect(c: mqtt.Client, *_: object) -> None:
+        c.subscribe(f"{P}/#", 1)
+        c.subscribe(MARKER, 1)
+
+    client.on_connect = on_connect
     client.on_message = on_message
     client.connect("127.0.0.1", port)
     client.loop_start()

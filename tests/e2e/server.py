@@ -44,7 +44,9 @@ def listening(process: subprocess.Popen, port: int, log: Path, timeout: float = 
             return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"{process.args[0]} did not start: {log.read_text()}")
+    args = process.args  # an argv sequence wherever these tests start a process
+    program = args if isinstance(args, str | bytes | os.PathLike) else args[0]
+    raise RuntimeError(f"{os.fsdecode(program)} did not start: {log.read_text()}")
 
 
 class LoopbackDaemon:

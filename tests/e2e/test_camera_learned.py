@@ -29,6 +29,7 @@ from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.mjpeg import MjpegCamera
 from tests.e2e.server import Server, start_server, stop_server
+from tests.media import read_image
 
 PRIVACY = 17
 # person01 (Alice), person01, person02: at 78 px and privacy 17 her clean photos name neither of
@@ -43,7 +44,7 @@ def scene(out: Path, photo: str, face_px: int, x: int) -> Path:
     """A 640x360 frame showing `photo` scaled so that its face is about `face_px` wide as the
     service measures faces (YuNet's box in dlib's convention), at column `x`: a person further
     from the camera."""
-    image = cv2.imread(str(FACES / photo))
+    image = read_image(FACES / photo)
     (box,) = DETECTOR.detect(PrivacyLevel(0).blur(image))
     scale = face_px / float(box.w)
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -76,7 +77,7 @@ def server(tmp_path_factory, hall) -> Iterator[Server]:
     stop_server(running)
 
 
-def events(server: Server, **query: object) -> list[dict]:
+def events(server: Server, **query: str | int) -> list[dict]:
     reply = requests.get(f"{server.url}/events", params={"camera": "hall", **query}, timeout=10)
     assert reply.status_code == 200, reply.text
     return reply.json()["events"]

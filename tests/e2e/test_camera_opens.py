@@ -38,7 +38,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
 
 def add_camera(server: Server, name: str, url: str) -> None:
-    body = {"name": name, "url": url, "watch": True}
+    body: dict[str, str | bool] = {"name": name, "url": url, "watch": True}
     response = requests.post(f"{server.url}/cameras", json=body, timeout=10)
     assert response.status_code == 201, response.text
 

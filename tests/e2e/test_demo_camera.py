@@ -39,7 +39,9 @@ def demo_url(tmp_path_factory) -> Iterator[str]:
     try:
         listening(process, port, log, timeout=60)
         until(lambda: PRINTED.search(log.read_text()), "the demo camera's URL printed", 10)
-        yield PRINTED.search(log.read_text()).group(1)
+        printed = PRINTED.search(log.read_text())
+        assert printed is not None, "the demo camera's URL is no longer in its log"
+        yield printed.group(1)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -58,7 +60,9 @@ def samples_server(tmp_path_factory) -> Iterator[Server]:
 def readme_camera_body() -> dict:
     """The JSON body README's "try it" posts to /cameras."""
     readme = (ROOT / "README.md").read_text()
-    return json.loads(re.search(r"/cameras \\\n  -d '(\{.*?\})'", readme).group(1))
+    body = re.search(r"/cameras \\\n  -d '(\{.*?\})'", readme)
+    assert body is not None, "README shows no body posted to /cameras"
+    return json.loads(body.group(1))
 
 
 def stream_until(url: str, wanted: set[tuple[str, str | None]]) -> set[tuple[str, str | None]]:
@@ -67,9 +71,9 @@ def stream_until(url: str, wanted: set[tuple[str, str | None]]) -> set[tuple[str
     deadline = time.monotonic() + WITHIN_S
     with requests.get(url, stream=True, timeout=30) as response:
         assert response.status_code == 200
-        for line in response.iter_lines(decode_unicode=True):
-            if line.startswith("data: "):
-                event = json.loads(line[len("data: ") :])
+        for line in response.iter_lines():
+            if line.startswith(b"data: "):
+                event = json.loads(line[len(b"data: ") :])
                 seen.add((event["type"], event["resident"]))
             if wanted <= seen or time.monotonic() > deadline:
                 return seen

@@ -62,7 +62,9 @@ def ui_session(server: Server) -> tuple[requests.Session, str, str]:
     page = browser.get(f"{server.url}/ui/review", timeout=10).text
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page)
     assert csrf is not None
-    return browser, browser.cookies["pafr_session"], csrf[1]
+    token = browser.cookies["pafr_session"]
+    assert token is not None, "no session cookie"
+    return browser, token, csrf[1]
 
 
 def feedback_rows(server: Server) -> list[dict]:

@@ -30,6 +30,7 @@ def routes(tmp_path) -> dict[tuple[str, str], set[str]]:
         if rule.endpoint.startswith("ui."):
             continue  # the web UI's pages and files (app/ui): HTML for people, not the API
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        assert rule.methods is not None, f"{rule.rule}: Flask gives every rule its methods"
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             found[(path, method.lower())] = set(rule.arguments)
     return found

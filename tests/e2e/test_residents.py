@@ -38,9 +38,9 @@ def jpeg(image: np.ndarray) -> tuple[str, bytes, str]:
 
 
 def api(
-    server, method: str, route: str, gallery: str, since: object = None, **kwargs
+    server, method: str, route: str, gallery: str, since: float | str | None = None, **kwargs
 ) -> requests.Response:
-    query = {"path": gallery, **({} if since is None else {"since": since})}
+    query: dict[str, str | float] = {"path": gallery, **({} if since is None else {"since": since})}
     return requests.request(method, f"{server.url}{route}", params=query, timeout=120, **kwargs)
 
 

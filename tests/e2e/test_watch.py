@@ -69,7 +69,13 @@ def camera(server: Server, name: str) -> dict:
 
 
 def add(server: Server, name: str, url: str) -> dict:
-    body = {"name": name, "url": url, "privacy_parameter": 9, "watch": True, "analysis_fps": 5}
+    body: dict[str, str | int | bool] = {
+        "name": name,
+        "url": url,
+        "privacy_parameter": 9,
+        "watch": True,
+        "analysis_fps": 5,
+    }
     response = requests.post(f"{server.url}/cameras", json=body, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()

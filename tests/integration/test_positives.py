@@ -20,6 +20,7 @@ from app.residents.positives import UNRECOGNISABLE, Positives
 from app.services import Services
 from app.store.events import FaceEmbedding
 from tests.conftest import FACES, make_gallery
+from tests.media import read_image
 
 # person02: img53 is enrolled as Dave; img12, another photo of them, is just too far to be named.
 DAVE, OTHER_DAVE = "img53.jpg", "img12.jpg"
@@ -41,7 +42,7 @@ def positives(services: Services) -> Positives:
 
 def look(services: Services, photo: str, privacy: int, scale: float = 1.0):
     """What a camera at `privacy` would make of the photo: the verdict and the face it keeps."""
-    image = cv2.imread(str(FACES / photo))
+    image = read_image(FACES / photo)
     if scale != 1.0:
         image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     level, recognition = PrivacyLevel(privacy), services.recognition

@@ -60,7 +60,7 @@ def test_a_watcher_of_a_refusing_camera_warns_once_not_at_every_reconnect(monkey
         attempts.append(1)
         raise DOWN
 
-    watching = watcher.Watcher("porch", 0, refuse, None, lambda: None, None, None)  # type: ignore[arg-type]
+    watching = watcher.Watcher("porch", 0, refuse, None, lambda: None, None, None)
     with caplog.at_level(logging.INFO, logger="app.cameras"):
         watching.start()
         until(lambda: len(attempts) >= 30, "30 reconnects")

@@ -24,7 +24,8 @@ class Listener:
     and recording the first line of what it was sent."""
 
     def __init__(self, answer: Callable[[bytes], bytes]) -> None:
-        self.answer, self.first_lines = answer, []
+        self.answer = answer
+        self.first_lines: list[bytes] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
