@@ -20,8 +20,8 @@ from app.bus import Bus
 from app.bus.events import ResultEvent
 from app.domain import AnalysisResult, MediaType
 from app.errors import AnalysisTimeout, AppError
-from app.pipeline.analyze import Progress
-from app.pipeline.sources import CameraTarget
+from app.pipeline.cam_links import CameraTarget
+from app.pipeline.progress import Progress
 from app.progress_board import ProgressBoard
 from app.recognition import Recognition, gallery_label
 from app.sifis import RequestIds, ResultValue, error_value, result_value

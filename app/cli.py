@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from app.config import Settings, markdown, problems
 from app.domain import AnalysisResult
 from app.errors import AppError, GalleryNotFound, InvalidParameter
-from app.pipeline.analyze import Progress
+from app.pipeline.progress import Progress
 from app.pipeline.quality import Rejection
 from app.sifis import RequestIds, result_value
 

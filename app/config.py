@@ -19,6 +19,9 @@ SAMPLE_DIR = Path("database")  # the bundled sample residents, in the working di
 MIN_API_KEY = 16  # characters: with throttled guessing, out of reach for any attacker
 
 
+MAX_ANALYSIS_FPS = 30.0  # a camera's analysis_fps, however it is given (settings or API)
+
+
 class CameraSettings(BaseModel):
     """One camera of `CAMERAS` given as an object (docs/cameras.md)."""
 
@@ -27,7 +30,9 @@ class CameraSettings(BaseModel):
     url: str = Field(description="Device index or rtsp/rtsps/http/https URL.")
     privacy_parameter: int = Field(0, ge=0, description="Blur kernel of the watcher (0 = none).")
     watch: bool = Field(False, description="Watch the camera all the time (events, presence).")
-    analysis_fps: float = Field(5.0, gt=0, le=30, description="Frames analysed per second.")
+    analysis_fps: float = Field(
+        5.0, gt=0, le=MAX_ANALYSIS_FPS, description="Frames analysed per second."
+    )
 
 
 class Settings(BaseSettings):

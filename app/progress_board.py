@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.pipeline.analyze import Progress
+from app.pipeline.progress import Progress
 
 MAX_KEPT = 64
 KEEP_S = 300.0

@@ -20,7 +20,10 @@ from app.config import Settings
 from app.domain import AnalysisResult, Box
 from app.errors import GalleryNotFound
 from app.pipeline import probe
-from app.pipeline.analyze import Analyzer, FaceMatch, Progress
+from app.pipeline.analyze import Analyzer, FaceMatch
+from app.pipeline.cam_links import CameraPolicy, CameraTarget, resolve_cam_link
+from app.pipeline.camera_source import CameraSource
+from app.pipeline.file_sources import open_media
 from app.pipeline.gallery import (
     ConfirmedFaces,
     EmbeddingCache,
@@ -28,18 +31,11 @@ from app.pipeline.gallery import (
     Gallery,
     LabelledFaces,
 )
+from app.pipeline.media import MediaLimits, decode_image
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.privacy_advice import largest_privacy, smallest_face
+from app.pipeline.progress import Progress
 from app.pipeline.quality import QualityGate
-from app.pipeline.sources import (
-    CameraPolicy,
-    CameraSource,
-    CameraTarget,
-    MediaLimits,
-    decode_image,
-    open_media,
-    resolve_cam_link,
-)
 
 log = logging.getLogger(__name__)
 

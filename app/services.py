@@ -25,8 +25,8 @@ from app.pipeline.analyze import Analyzer
 from app.pipeline.detect import FaceVerifier, build_detector
 from app.pipeline.embed import build_embedder
 from app.pipeline.matching import AcceptRule
+from app.pipeline.media import MediaLimits
 from app.pipeline.quality import QualityGate, QualityRules
-from app.pipeline.sources import MediaLimits
 from app.queue.broker import client
 from app.queue.front import QueueRunner
 from app.recognition import Recognition
@@ -181,14 +181,7 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
         rule=AcceptRule.load(embedder.name, settings.match_threshold),
         confirm_frames=settings.confirm_frames,
     )
-    limits = MediaLimits(
-        max_frame_pixels=settings.max_frame_pixels,
-        max_video_seconds=settings.max_video_seconds,
-        max_video_frames=settings.max_video_frames,
-        max_decoded_pixels=settings.max_decoded_pixels,
-        open_timeout_ms=settings.open_timeout_ms,
-        read_timeout_ms=settings.read_timeout_ms,
-    )
+    limits = media_limits(settings)
     rules = QualityRules(
         settings.enroll_min_face_px,
         settings.enroll_min_sharpness,
@@ -216,4 +209,16 @@ def _url_policy(settings: Settings) -> UrlPolicy:
         forbidden_hosts=frozenset({dht_host.lower()} if dht_host else ()),
         max_bytes=settings.image_url_max_bytes,
         timeout_s=settings.image_url_timeout_s,
+    )
+
+
+def media_limits(settings: Settings) -> MediaLimits:
+    """What one request may decode: the settings are their one source."""
+    return MediaLimits(
+        max_frame_pixels=settings.max_frame_pixels,
+        max_video_seconds=settings.max_video_seconds,
+        max_video_frames=settings.max_video_frames,
+        max_decoded_pixels=settings.max_decoded_pixels,
+        open_timeout_ms=settings.open_timeout_ms,
+        read_timeout_ms=settings.read_timeout_ms,
     )

@@ -6,11 +6,16 @@ import io
 import re
 import struct
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from app.config import Settings
+from app.pipeline.media import MediaLimits
+from app.services import media_limits
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -99,3 +104,8 @@ def many_frame_gif(frames: int, size: tuple[int, int] = (3840, 2160), delay_cs: 
     control = b"\x21\xf9\x04\x00" + struct.pack("<H", delay_cs) + b"\0\0"
     pixel = b"\x2c" + struct.pack("<HHHH", 0, 0, 1, 1) + b"\0\x02\x02\x44\x01\0"
     return header + (control + pixel) * frames + b"\x3b"
+
+
+def limits(**overrides: int | float) -> MediaLimits:
+    """The default settings' media limits, with `overrides`."""
+    return replace(media_limits(Settings(_env_file=None)), **overrides)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from app.api.spec import Body, Reply, operation
 from app.cameras.registry import Camera as CameraConfig
 from app.cameras.registry import Origin
 from app.cameras.watcher import CONNECTED, CONNECTING, ERROR, STOPPED
+from app.config import MAX_ANALYSIS_FPS
 from app.errors import InvalidParameter
 from app.store.audit import AuditTrail
 
@@ -25,7 +26,7 @@ bp = Blueprint("cameras", __name__)
 COMMON = (400, 500, 503)
 Url = Annotated[str, Field(description="Device index or rtsp/rtsps/http/https URL")]
 Privacy = Annotated[int, Field(ge=0)]
-Fps = Annotated[float, Field(gt=0, le=30)]
+Fps = Annotated[float, Field(gt=0, le=MAX_ANALYSIS_FPS)]
 
 
 class CameraStatus(TypedDict):

@@ -19,13 +19,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from app.analyses import watchdog
 from app.errors import AnalysisTimeout, ClientGone, ServiceBusy
-
-if TYPE_CHECKING:
-    from app.pipeline.analyze import Progress
+from app.pipeline.progress import Progress
 
 T = TypeVar("T")
 GRACE_S = 5.0  # how long a request waits past the deadline for its job to notice it

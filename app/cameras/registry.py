@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from app.config import Settings
+from app.config import MAX_ANALYSIS_FPS, Settings
 from app.errors import (
     CameraExists,
     CameraNotFound,
@@ -21,15 +21,14 @@ from app.errors import (
     InvalidCamLink,
     InvalidParameter,
 )
+from app.pipeline.cam_links import CameraPolicy, CameraTarget, resolve_cam_link
 from app.pipeline.privacy import PrivacyLevel
-from app.pipeline.sources import CameraPolicy, CameraTarget, resolve_cam_link
 from app.store.cameras import CameraStore, StoredCamera
 
 Origin = Literal["config", "api"]  # where a camera is configured: the settings or the API
 CONFIG: Origin = "config"
 API: Origin = "api"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-MAX_ANALYSIS_FPS = 30.0
 FIELDS = frozenset({"url", "privacy_parameter", "watch", "analysis_fps"})
 
 

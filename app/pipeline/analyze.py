@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,17 +13,16 @@ from app.pipeline.detect import Detector, FaceVerifier
 from app.pipeline.embed import ChipProfile, Embedder
 from app.pipeline.gallery import Enrollment, Gallery, view_id
 from app.pipeline.matching import BLUR_LEVELS, AcceptRule, kernel_for_sigma, relative_blur
+from app.pipeline.media import FrameSource
 from app.pipeline.prefetch import prefetched
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.progress import Progress
 from app.pipeline.sharpness import sharpness
-from app.pipeline.sources import FrameSource
 from app.pipeline.tracking import Observation, Track, Tracker, summarize
 
 MAX_LABELS = 100  # SIFIS `Labels` entries kept (the DHT gossips at most 64 KiB per message)
 REEMBED_AFTER_S = 2.0  # a decided track is re-embedded at least this often (seconds of video)
 MIN_MOVE_IOU = 0.5  # ... and whenever its box moved more than this between analysed frames
-
-Progress = Callable[[int, int], None]  # (frames decoded so far, expected frames)
 
 
 @dataclass

@@ -16,8 +16,10 @@ import threading
 import time
 
 from app.errors import AppError, CameraTimeout
+from app.pipeline.cam_links import CameraTarget
+from app.pipeline.camera_source import CameraSource
+from app.pipeline.media import MediaLimits
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.sources import CameraSource, CameraTarget, MediaLimits
 
 
 class NewestFrame:

@@ -10,10 +10,11 @@ import numpy as np
 from app.domain import Box, MediaType
 from app.errors import NoFaceFound, UnsupportedMedia
 from app.pipeline.analyze import Analyzer, FaceMatch
+from app.pipeline.file_sources import ImageSource
 from app.pipeline.gallery import Gallery
 from app.pipeline.matching import confidence, distances, relative_blur
+from app.pipeline.media import MediaLimits, sniff_media_type
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.sources import ImageSource, MediaLimits, sniff_media_type
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,10 @@ import numpy as np
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer
 from app.pipeline.matching import GalleryIndex, distances
+from app.pipeline.media import MediaLimits, decode_image
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
 from app.pipeline.probe import require_image
 from app.pipeline.sharpness import sharpness
-from app.pipeline.sources import MediaLimits, decode_image
 
 JPEG_QUALITY = 92
 

@@ -9,7 +9,7 @@ from typing import Any
 from app.analyses import AnalysisTask, CameraMedia, FileMedia
 from app.domain import AnalysisResult, MediaType, ModelInfo, ResidentSighting
 from app.errors import AppError
-from app.pipeline.sources import CameraTarget
+from app.pipeline.cam_links import CameraTarget
 
 
 def encode_task(task: AnalysisTask) -> dict[str, Any]:

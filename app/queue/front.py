@@ -25,7 +25,7 @@ from kombu.exceptions import OperationalError
 from app.analyses import FileMedia, Job, watchdog
 from app.domain import AnalysisResult
 from app.errors import AnalysisInterrupted, ServiceBusy
-from app.pipeline.analyze import Progress
+from app.pipeline.progress import Progress
 from app.queue import codec, uploads
 from app.queue.broker import (
     ATTEMPT,

@@ -25,7 +25,7 @@ import redis
 from app.analyses import Cancelled, execute
 from app.config import Settings
 from app.errors import AnalysisTimeout, AppError
-from app.pipeline.analyze import Progress
+from app.pipeline.progress import Progress
 from app.queue import codec, uploads
 from app.queue.broker import (
     ATTEMPT,

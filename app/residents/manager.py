@@ -19,8 +19,8 @@ from typing import Any
 
 from app.errors import AppError, GalleryNotFound
 from app.pipeline.gallery import Enrollment
+from app.pipeline.media import decode_image_bytes
 from app.pipeline.quality import Accepted, Rejection, normalise
-from app.pipeline.sources import decode_image_bytes
 from app.recognition import Recognition
 from app.residents.changes import ChangeSet, ResidentLog
 from app.residents.directory import Resident, ResidentDirectory, image_id, new_name

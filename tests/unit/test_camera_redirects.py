@@ -11,11 +11,13 @@ from contextlib import suppress
 import pytest
 
 from app.errors import CameraUnavailable
+from app.pipeline.cam_links import CameraPolicy, resolve_cam_link
+from app.pipeline.camera_source import CameraSource
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.rtsp_relay import RtspRelay
-from app.pipeline.sources import CameraPolicy, CameraSource, MediaLimits, resolve_cam_link
+from tests.media import limits
 
-LIMITS = MediaLimits(open_timeout_ms=3000, read_timeout_ms=3000)
+LIMITS = limits(open_timeout_ms=3000, read_timeout_ms=3000)
 ALLOWED = CameraPolicy(hosts=frozenset({"127.0.0.1"}))
 
 

@@ -15,13 +15,15 @@ import numpy as np
 import pytest
 
 from app.errors import MediaTooLarge
+from app.pipeline.cam_links import CameraPolicy, resolve_cam_link
+from app.pipeline.camera_source import CameraSource
 from app.pipeline.live import NewestFrame
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.rtsp_relay import RtspRelay
-from app.pipeline.sources import CameraPolicy, CameraSource, MediaLimits, resolve_cam_link
 from tests.e2e.mjpeg import MjpegCamera
+from tests.media import limits
 
-LIMITS = MediaLimits(open_timeout_ms=5000, read_timeout_ms=5000)  # 4K at most
+LIMITS = limits(open_timeout_ms=5000, read_timeout_ms=5000)  # 4K at most
 ALLOWED = CameraPolicy(hosts=frozenset({"127.0.0.1"}))
 
 

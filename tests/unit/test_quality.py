@@ -11,8 +11,8 @@ from PIL import Image
 from app.domain import Box
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.quality import normalise, prepare, sharpness
-from app.pipeline.sources import MediaLimits
 from tests.conftest import FACES
+from tests.media import limits
 
 
 def test_normalise_downscales_and_reencodes_as_jpeg_without_metadata(tmp_path):
@@ -22,7 +22,7 @@ def test_normalise_downscales_and_reencodes_as_jpeg_without_metadata(tmp_path):
     exif[0x8825] = {1: "N"}  # a GPS block
     path = tmp_path / "phone.jpg"
     image.save(path, "JPEG", exif=exif)
-    jpeg, frame = prepare(path, MediaLimits(), max_side=500)
+    jpeg, frame = prepare(path, limits(), max_side=500)
     assert frame.pixels.shape[:2] == (500, 250)  # orientation applied, then downscaled
     stored = Image.open(io.BytesIO(jpeg))
     assert stored.format == "JPEG" and not stored.getexif()

@@ -10,7 +10,7 @@ import pytest
 from app.analyses import AnalysisTask, CameraMedia, FileMedia
 from app.domain import AnalysisResult, MediaType, ModelInfo, ResidentSighting
 from app.errors import AnalysisTimeout, AppError, UnsupportedMedia
-from app.pipeline.sources import CameraTarget
+from app.pipeline.cam_links import CameraTarget
 from app.queue import codec
 
 

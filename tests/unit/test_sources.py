@@ -6,17 +6,13 @@ from PIL import Image
 from app.domain import MediaType
 from app.errors import AnalysisTimeout, AppError, CameraNotFound, MediaTooLarge, UnsupportedMedia
 from app.pipeline import jpeg
+from app.pipeline.cam_links import CameraPolicy, resolve_cam_link
+from app.pipeline.file_sources import open_media
+from app.pipeline.media import sniff_media_type
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.sources import (
-    CameraPolicy,
-    MediaLimits,
-    open_media,
-    resolve_cam_link,
-    sniff_media_type,
-)
-from tests.media import hostile_files, many_frame_gif, many_scan_jpeg, write_video
+from tests.media import hostile_files, limits, many_frame_gif, many_scan_jpeg, write_video
 
-LIMITS = MediaLimits()
+LIMITS = limits()
 
 
 @pytest.mark.parametrize(
@@ -69,11 +65,11 @@ def test_analysis_rate(tmp_path, fps, expected):
 def test_video_limits(tmp_path):
     path = write_video(tmp_path / "v.mp4", 50)
     with pytest.raises(MediaTooLarge):
-        open_media(path, PrivacyLevel(0), MediaLimits(max_video_seconds=1.0), 5.0)
+        open_media(path, PrivacyLevel(0), limits(max_video_seconds=1.0), 5.0)
     with pytest.raises(MediaTooLarge):
-        list(open_media(path, PrivacyLevel(0), MediaLimits(max_video_frames=10), 5.0))
+        list(open_media(path, PrivacyLevel(0), limits(max_video_frames=10), 5.0))
     with pytest.raises(MediaTooLarge):
-        open_media(path, PrivacyLevel(0), MediaLimits(max_frame_pixels=100 * 100), 5.0)
+        open_media(path, PrivacyLevel(0), limits(max_frame_pixels=100 * 100), 5.0)
 
 
 def test_image_source_is_one_blurred_frame(faces):
@@ -99,7 +95,7 @@ def test_a_progressive_jpeg_of_many_scans_is_refused_before_decoding(tmp_path):
 
 def test_a_video_announcing_more_pixels_than_the_budget_is_refused_up_front(tmp_path):
     path = write_video(tmp_path / "v.mp4", 50)
-    budget = MediaLimits(max_decoded_pixels=160 * 120 * 50 - 1)
+    budget = limits(max_decoded_pixels=160 * 120 * 50 - 1)
     with pytest.raises(MediaTooLarge, match="decoding budget"):
         open_media(path, PrivacyLevel(0), budget, 5.0)
     (tmp_path / "frames.gif").write_bytes(many_frame_gif(20_000))
