@@ -25,6 +25,7 @@ from app.domain import AnalysisResult
 from app.errors import AppError, GalleryNotFound, InvalidParameter
 from app.pipeline.progress import Progress
 from app.pipeline.quality import Rejection
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 from app.sifis import RequestIds, result_value
 
 
@@ -57,9 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--db", type=Path, help="resident directory (default: DATABASE_DIR)")
     rec.add_argument(
         "--privacy",
-        default="0",
+        default=str(DEFAULT_PRIVACY_PARAMETER),
         help="privacy parameter: 0 or 1 = no blur, or an odd Gaussian kernel size >= 3 "
-        "(default: %(default)s, no blur)",
+        "(default: %(default)s; docs/recognition.md says why)",
     )
     rec.add_argument("--json", action="store_true", help="one JSON value object per line")
     rec.add_argument("--every-frame", action="store_true", help="analyse every video frame")

@@ -15,6 +15,8 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
+
 SAMPLE_DIR = Path("database")  # the bundled sample residents, in the working directory
 MIN_API_KEY = 16  # characters: with throttled guessing, out of reach for any attacker
 
@@ -28,7 +30,9 @@ class CameraSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(description="Device index or rtsp/rtsps/http/https URL.")
-    privacy_parameter: int = Field(0, ge=0, description="Blur kernel of the watcher (0 = none).")
+    privacy_parameter: int = Field(
+        DEFAULT_PRIVACY_PARAMETER, ge=0, description="Blur kernel of the watcher (0 = none)."
+    )
     watch: bool = Field(False, description="Watch the camera all the time (events, presence).")
     analysis_fps: float = Field(
         5.0, gt=0, le=MAX_ANALYSIS_FPS, description="Frames analysed per second."
@@ -74,7 +78,10 @@ class Settings(BaseSettings):
         "in a video (images need one).",
     )
     max_privacy_parameter: int = Field(
-        51, ge=3, description="Largest accepted privacy parameter (Gaussian kernel size)."
+        51,
+        ge=3,
+        description="Largest accepted privacy parameter (Gaussian kernel size); at least the "
+        f"default privacy parameter, {DEFAULT_PRIVACY_PARAMETER}.",
     )
     min_face_px: int = Field(
         36, ge=12, description="Smallest face side, in pixels, that the detector looks for."
@@ -176,7 +183,9 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Named cameras, JSON: `{"desk": "0", "porch": {"url": "rtsp://user:pw@10.0.0.5'
         '/stream", "privacy_parameter": 17, "watch": true, "analysis_fps": 5}}`; a `cam_link` may '
-        "be one of these names; a camera with `watch` is watched all the time (docs/cameras.md).",
+        "be one of these names; a camera with `watch` is watched all the time (docs/cameras.md); "
+        "one without `privacy_parameter` gets the default privacy parameter, "
+        f"{DEFAULT_PRIVACY_PARAMETER} (docs/recognition.md).",
     )
     camera_hosts: list[str] = Field(
         default_factory=list,
@@ -325,6 +334,11 @@ class Settings(BaseSettings):
     def _consistent(self) -> Self:
         if self.dht_subscribe and not self.dht_url:
             raise ValueError("DHT_SUBSCRIBE needs DHT_URL, the DHT websocket to take requests from")
+        if self.max_privacy_parameter < DEFAULT_PRIVACY_PARAMETER:
+            raise ValueError(
+                "MAX_PRIVACY_PARAMETER must be at least the default privacy parameter, "
+                f"{DEFAULT_PRIVACY_PARAMETER}"
+            )
         if self.camera_seconds > self.camera_max_seconds:
             raise ValueError("CAMERA_SECONDS must not be longer than CAMERA_MAX_SECONDS")
         if self.media_dir is not None and not self.dht_subscribe:

@@ -20,6 +20,7 @@ from app.cameras.registry import Origin
 from app.cameras.watcher import CONNECTED, CONNECTING, ERROR, STOPPED
 from app.config import MAX_ANALYSIS_FPS
 from app.errors import InvalidParameter
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 from app.store.audit import AuditTrail
 
 bp = Blueprint("cameras", __name__)
@@ -105,7 +106,8 @@ def list_cameras(trail: AuditTrail) -> Response:
 
 @bp.post("/cameras")
 @operation(
-    "Add a camera (persisted); with `watch`, it is watched from now on",
+    "Add a camera (persisted); with `watch`, it is watched from now on; without "
+    f"`privacy_parameter`, the default privacy parameter, {DEFAULT_PRIVACY_PARAMETER}",
     {201: Reply(Camera, "Added")},
     errors=(*COMMON, 403, 409),
     body=Body(CameraNew, JSON),

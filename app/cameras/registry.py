@@ -23,6 +23,7 @@ from app.errors import (
 )
 from app.pipeline.cam_links import CameraPolicy, CameraTarget, resolve_cam_link
 from app.pipeline.privacy import PrivacyLevel
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 from app.store.cameras import CameraStore, StoredCamera
 
 Origin = Literal["config", "api"]  # where a camera is configured: the settings or the API
@@ -149,7 +150,7 @@ class CameraRegistry:
             raise InvalidParameter("analysis_fps must be a number")
         if not 0 < fps <= MAX_ANALYSIS_FPS:
             raise InvalidParameter(f"analysis_fps must be above 0 and at most {MAX_ANALYSIS_FPS}")
-        raw_privacy = fields.get("privacy_parameter", 0)
+        raw_privacy = fields.get("privacy_parameter", DEFAULT_PRIVACY_PARAMETER)
         if isinstance(raw_privacy, bool) or not isinstance(raw_privacy, int):
             raise InvalidParameter("privacy_parameter must be an integer")
         privacy = PrivacyLevel.parse(raw_privacy, self._settings.max_privacy_parameter)

@@ -37,6 +37,7 @@ from app.api.params import EVENT_FILTERS, event_filter
 from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
 from app.domain import EVENT_TYPES
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER, PRIVACY_CHOICES
 from app.sifis import event_fields
 from app.store.events import EventQuery
 from app.ui import pictures
@@ -50,7 +51,6 @@ bp = Blueprint(
 )
 bp.register_blueprint(pictures.bp)
 RECENT = 50  # events on the Events and Review pages
-PRIVACY_CHOICES = (0, 9, 17, 25, 35, 51)
 
 
 @bp.get("/")
@@ -131,7 +131,9 @@ def analyse() -> str:
     choices = [k for k in PRIVACY_CHOICES if k <= settings.max_privacy_parameter]
     # the narrowest face named at each blur, from the rule (none while the models load)
     needs = [(k, loaded.recognition.smallest_face(k)) for k in choices if k] if loaded else []
-    return _page("analyse.html", choices=choices, needs=needs)
+    return _page(
+        "analyse.html", choices=choices, needs=needs, default_privacy=DEFAULT_PRIVACY_PARAMETER
+    )
 
 
 @bp.get("/ui/cameras")
@@ -143,6 +145,7 @@ def cameras() -> str:
         "cameras.html",
         cameras=[camera_routes.view(c) for c in listed],
         snapshots={c.name for c in listed if shown and services.watching.has_snapshot(c.name)},
+        default_privacy=DEFAULT_PRIVACY_PARAMETER,
     )
 
 

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from app.pipeline.matching import AcceptRule
 from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.privacy_advice import largest_privacy, smallest_face
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 from tests.browser.conftest import API_KEY, PRIVACY, shot
 from tests.browser.test_ui import WAIT_MS, log_in
 from tests.bus.wait import until
@@ -291,6 +292,15 @@ def test_the_cameras_page_advises_the_privacy_for_the_faces_the_camera_sees(page
     expect(page.locator("#analyse-hint")).to_contain_text(
         f"{smallest_face(17, rule)} px wide at k = 17"
     )
+    assert page.errors == []
+
+
+def test_the_analyse_and_camera_forms_preselect_the_one_default(page, ui_server):
+    log_in(page, ui_server.url)
+    page.goto(f"{ui_server.url}/ui/analyse")
+    expect(page.locator("#analyse-privacy")).to_have_value(str(DEFAULT_PRIVACY_PARAMETER))
+    page.goto(f"{ui_server.url}/ui/cameras")
+    expect(page.locator("#camera-privacy")).to_have_value(str(DEFAULT_PRIVACY_PARAMETER))
     assert page.errors == []
 
 

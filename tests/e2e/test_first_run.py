@@ -12,6 +12,7 @@ import pytest
 
 from app.errors import InvalidPrivacyParameter
 from app.pipeline.privacy import PrivacyLevel
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 from app.store.lock import lock_state_dir
 from tests.e2e.server import ROOT, free_port
 
@@ -110,7 +111,8 @@ def test_cli_help_states_the_privacy_default():
         timeout=60,
         check=True,
     )
-    assert "(default: 0, no blur)" in " ".join(out.stdout.split())
+    help_text = " ".join(out.stdout.split())
+    assert f"(default: {DEFAULT_PRIVACY_PARAMETER}; docs/recognition.md says why)" in help_text
 
 
 def test_leading_zeros_are_named_as_the_problem():

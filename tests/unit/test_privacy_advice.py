@@ -1,5 +1,5 @@
 """The single source of every "face width <-> privacy parameter" figure, against the rule itself,
-and the figures the docs and the web UI show."""
+and the figures the docs show (docs/recognition.md's tables, docs/ui.md's example refusal)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from app.pipeline.matching import AcceptRule, relative_blur
 from app.pipeline.privacy_advice import largest_privacy, smallest_face
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER, PRIVACY_CHOICES
+from app.residents.positives import unrecognisable
 
 RULE = AcceptRule.load("Dlib")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "recognition.md"
@@ -39,16 +41,45 @@ def test_the_smallest_face_is_the_inverse(kernel):
     assert largest_privacy(px - 1, RULE, blur) != blur
 
 
-def test_recognition_md_gives_the_functions_figures():
-    text = DOCS.read_text()
-    thumb = re.search(r"Rule of\s+thumb: .*?(k ≤ 17.*?)\(`smallest_face`", text, re.S)
-    assert thumb, "the rule of thumb is gone from docs/recognition.md"
-    figures = re.findall(r"k ≤ (\d+) (?:needs )?(\d+) px", thumb.group(1))
-    assert len(figures) == 4
-    for kernel, px in figures:
-        assert int(px) == smallest_face(int(kernel), RULE), (kernel, px)
-    advice = re.search(r"\*\*Advice\.\*\*(.*?)Beyond that", text, re.S)
-    pairs = re.findall(r"(\d+) px →\s+k ≤ (\d+)", advice.group(1))
-    assert len(pairs) == 5
-    for px, kernel in pairs:
-        assert int(kernel) == largest_privacy(int(px), RULE, 51), (px, kernel)
+def table(text: str, first_cell: str) -> list[list[str]]:
+    """The header and rows of the Markdown table whose header starts with `first_cell`."""
+    block = re.search(rf"^\| {re.escape(first_cell)} \|.*?(?=\n[^|])", text, re.S | re.M)
+    assert block, f"no table starting with {first_cell!r} in docs/recognition.md"
+    lines = [line for line in block.group(0).splitlines() if not line.startswith("|---")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_recognition_md_gives_the_narrowest_face_named_at_each_offered_level():
+    header, row = table(DOCS.read_text(), "privacy parameter k")
+    kernels = [int(cell.removesuffix(" (default)")) for cell in header[1:]]
+    assert kernels == list(PRIVACY_CHOICES)  # the levels the Analyse page offers
+    assert [c.endswith("(default)") for c in header[1:]] == [
+        k == DEFAULT_PRIVACY_PARAMETER for k in kernels
+    ]
+    assert row[1:] == [f"{smallest_face(k, RULE)} px" for k in kernels]
+
+
+def test_recognition_md_gives_the_largest_privacy_for_each_face_width():
+    header, row = table(DOCS.read_text(), "face width in the frame")
+    widths = [int(cell.removesuffix(" px")) for cell in header[1:]]
+    assert len(widths) >= 4
+    assert row[1:] == [str(largest_privacy(px, RULE, 51)) for px in widths]
+
+
+def test_ui_md_quotes_the_refusal_the_rule_gives():
+    text = " ".join((DOCS.parent / "ui.md").read_text().split())
+    quoted = re.search(
+        r"`not added as Alice: (the face is (\d+) px wide: too small for privacy "
+        r"(\d+)'s blur .*?\)) \(unrecognisable\)`",
+        text,
+    )
+    assert quoted, "the example refusal is gone from docs/ui.md"
+    face_px, privacy = int(quoted.group(2)), int(quoted.group(3))
+    assert quoted.group(1) == unrecognisable(face_px, privacy, RULE)
+
+
+def test_cameras_md_example_advice_is_the_rules():
+    text = (DOCS.parent / "cameras.md").read_text()
+    example = re.search(r'"median_face_px": (\d+),\s*#?\s*"largest_privacy_parameter": (\d+)', text)
+    assert example, "the example advice is gone from docs/cameras.md"
+    assert int(example.group(2)) == largest_privacy(int(example.group(1)), RULE, 51)

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import Settings, problems
+from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 
 
 def reason(**given) -> str:
@@ -39,3 +40,11 @@ def test_media_dir_without_dht_requests_is_refused(tmp_path):
 
 def test_a_bad_value_names_its_setting():
     assert reason(port="eighty").startswith("PORT: ")
+
+
+def test_the_largest_privacy_parameter_admits_the_default():
+    assert reason(max_privacy_parameter=15) == (
+        f"MAX_PRIVACY_PARAMETER must be at least the default privacy parameter, "
+        f"{DEFAULT_PRIVACY_PARAMETER}"
+    )
+    assert Settings(max_privacy_parameter=DEFAULT_PRIVACY_PARAMETER).max_privacy_parameter == 17
