@@ -9,18 +9,19 @@ the value or the error into their reply.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from app.bus import Bus
 from app.bus.events import ResultEvent
 from app.domain import AnalysisResult, MediaType
 from app.errors import AnalysisTimeout, AppError
 from app.pipeline.cam_links import CameraTarget
+from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.progress import Progress
 from app.progress_board import ProgressBoard
 from app.recognition import Recognition, gallery_label
@@ -33,13 +34,13 @@ class Cancelled(Exception):
     """The caller gave up on the analysis (a shutdown, an abandoned HTTP request)."""
 
 
-def watchdog(timeout_s: float, cancelled: threading.Event) -> Progress:
-    """A progress callback, called after each frame, that stops the analysis once it is
-    cancelled (Cancelled) or has run for longer than `timeout_s` (AnalysisTimeout)."""
+def watchdog(timeout_s: float, given_up: Callable[[], bool]) -> Progress:
+    """A progress callback, called after each frame, that stops the analysis once its caller
+    has given up (Cancelled) or it has run for longer than `timeout_s` (AnalysisTimeout)."""
     deadline = time.monotonic() + timeout_s
 
     def progress(done: int, total: int) -> None:
-        if cancelled.is_set():
+        if given_up():
             raise Cancelled
         if time.monotonic() > deadline:
             raise AnalysisTimeout(f"the analysis took longer than {timeout_s:g} s")
@@ -85,17 +86,18 @@ class AnalysisOrder:
 
 @dataclass(frozen=True)
 class AnalysisTask:
-    """One analysis in plain values: what a queue carries to a worker process (app/queue)."""
+    """One analysis in validated plain values: what a queue carries to a worker process
+    (app/queue). `privacy` is the kernel, `gallery` an allowlisted directory name."""
 
     analysis_id: str
-    privacy: str
+    privacy: int
     gallery: str
     media: Media
 
 
 def execute(recognition: Recognition, task: AnalysisTask, progress: Progress) -> AnalysisResult:
     """Run one analysis in this process: here, on the HTTP pool or DHT thread, or in a worker."""
-    privacy = recognition.privacy(task.privacy)
+    privacy = PrivacyLevel(task.privacy)
     gallery = recognition.gallery(recognition.resolve_gallery(task.gallery))
     media = task.media
     if isinstance(media, CameraMedia):
@@ -133,19 +135,39 @@ class Job:
         return execute(self.recognition, self.task, self.watched(progress))
 
 
-Runner = Callable[[Job], AnalysisResult]  # runs a job with a deadline-keeping progress callback
+class Runner(Protocol):
+    """Where a job runs (implementations: app/runners)."""
+
+    def run(self, job: Job, timeout_s: float, given_up: Callable[[], bool]) -> AnalysisResult:
+        """Run `job` with a progress callback that stops it past `timeout_s` or once
+        `given_up()`; its result, or its error (AppError, Cancelled)."""
+        ...
+
+    def workers(self, cameras: int) -> list[dict[str, Any]]:
+        """Who runs jobs, for /health (`cameras`: those watched by this process)."""
+        ...
 
 
 class Analyses:
-    def __init__(self, recognition: Recognition, bus: Bus, progress_interval_s: float) -> None:
+    def __init__(
+        self, recognition: Recognition, bus: Bus, progress_interval_s: float, timeout_s: float
+    ) -> None:
         self._recognition, self._bus = recognition, bus
-        self._progress_interval_s = progress_interval_s
+        self._progress_interval_s, self._timeout_s = progress_interval_s, timeout_s
         self.progress = ProgressBoard()  # polled by the web UI while an upload is analysed
 
-    def run(self, order: AnalysisOrder, trail: AuditTrail, runner: Runner) -> ResultValue:
-        """Analyse and return the SIFIS result value; raises AppError (or Cancelled)."""
+    def run(
+        self,
+        order: AnalysisOrder,
+        trail: AuditTrail,
+        runner: Runner,
+        given_up: Callable[[], bool],
+    ) -> ResultValue:
+        """Analyse on `runner` within REQUEST_TIMEOUT_S, unless `given_up()`; return the SIFIS
+        result value. Raises AppError (or Cancelled)."""
         recognition = self._recognition
-        trail.privacy_parameter = recognition.privacy(order.privacy).kernel
+        privacy = recognition.privacy(order.privacy)  # the one place a raw value is parsed
+        trail.privacy_parameter = privacy.kernel
         recognition.resolve_gallery(order.gallery)  # refused here, before any media is read
         trail.gallery = gallery_label(order.gallery)
         media = order.media()
@@ -157,9 +179,9 @@ class Analyses:
         request_id = order.ids.request_id  # progress is looked up by it (GET /progress)
         board = self.progress.reporter(request_id) if request_id is not None else None
         report = both(board, published)
-        task = AnalysisTask(order.analysis_id, order.privacy, order.gallery, media)
+        task = AnalysisTask(order.analysis_id, privacy.kernel, order.gallery, media)
         try:
-            result = runner(Job(task, recognition, report))
+            result = runner.run(Job(task, recognition, report), self._timeout_s, given_up)
         finally:
             if request_id is not None:
                 self.progress.finish(request_id)

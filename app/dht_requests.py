@@ -33,15 +33,13 @@ from app.analyses import (
     CameraMedia,
     Cancelled,
     FileMedia,
-    Job,
     Media,
-    watchdog,
+    Runner,
 )
 from app.config import Settings
-from app.domain import AnalysisResult, MediaType
+from app.domain import MediaType
 from app.errors import AnalysisInterrupted, AppError, InvalidParameter, ServiceBusy
 from app.media_dir import media_file
-from app.queue.front import QueueRunner
 from app.recognition import Recognition
 from app.sifis import CAM_REQUEST_TOPIC, REQUEST_TOPIC, RequestIds, valid_id
 from app.store.audit import AuditLog, AuditTrail
@@ -65,9 +63,9 @@ class DhtRequests:
         seen: SeenRequests,
         audit: AuditLog,
         settings: Settings,
-        queue: QueueRunner | None = None,  # else analyses run on this worker thread
+        runner: Runner,  # this worker thread, or the queue's workers
     ) -> None:
-        self._analyses, self._recognition, self._queue = analyses, recognition, queue
+        self._analyses, self._recognition, self._runner = analyses, recognition, runner
         self._seen, self._audit, self._settings = seen, audit, settings
         self._arrived = threading.Event()  # a request was stored, or the worker must stop
         self._stopping = threading.Event()
@@ -154,7 +152,7 @@ class DhtRequests:
                 raise InvalidParameter(
                     "requestor_id and requestor_type must be 1-128 plain characters"
                 )
-            self._analyses.run(order, trail, self._run)
+            self._analyses.run(order, trail, self._runner, self._stopping.is_set)
         except Cancelled:
             self._seen.stopped(request.request_id)
             return
@@ -175,13 +173,6 @@ class DhtRequests:
             return CameraMedia(target, s.camera_seconds, s.camera_stop_early)
         path = media_file(s.media_dir, value.get("file_name"))
         return FileMedia(path, path.name)
-
-    def _run(self, job: Job) -> AnalysisResult:
-        """Run on this worker thread or a queue worker; a shutdown or REQUEST_TIMEOUT_S stops it."""
-        timeout_s = self._settings.request_timeout_s
-        if self._queue is not None:
-            return self._queue.run(job, timeout_s, self._stopping)
-        return job(watchdog(timeout_s, self._stopping))
 
     def _answer(self, request: BusRequest, analysis_id: str, error: AppError) -> None:
         camera = request.topic == CAM_REQUEST_TOPIC

@@ -57,9 +57,9 @@ class Recognition:
     limits: MediaLimits
     cache: EmbeddingCache
     quality_gate: QualityGate
-    cameras: Callable[[], Mapping[str, str]] | None = None  # named cameras; else CAMERAS
-    negatives: LabelledFaces | None = None  # faces marked "not this resident"
-    positives: ConfirmedFaces | None = None  # faces confirmed as a resident ("this is X")
+    cameras: Callable[[], Mapping[str, str]] | None  # named cameras; None: CAMERAS
+    negatives: LabelledFaces | None  # faces marked "not this resident"; None: none
+    positives: ConfirmedFaces | None  # faces confirmed as a resident ("this is X"); None: none
     _galleries: dict[Path, Gallery] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -4,6 +4,7 @@ cases from Settings. The shells (app/api, app/cli.py, app/dht_requests.py) recei
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -28,11 +29,11 @@ from app.pipeline.matching import AcceptRule
 from app.pipeline.media import MediaLimits
 from app.pipeline.quality import QualityGate, QualityRules
 from app.queue.broker import client
-from app.queue.front import QueueRunner
-from app.recognition import Recognition
+from app.recognition import ConfirmedFaces, LabelledFaces, Recognition
 from app.residents.changes import ResidentLog
 from app.residents.directory import seed
 from app.residents.manager import Residents
+from app.runners import Runners, build_runners
 from app.store.announced import Announced
 from app.store.audit import AuditLog
 from app.store.bus_requests import SeenRequests
@@ -96,6 +97,7 @@ class Services:
     recognition: Recognition
     bus: Bus
     analyses: Analyses
+    runners: Runners  # where analyses run: this process, or the queue's workers
     residents: Residents
     url_policy: UrlPolicy
     dht_requests: DhtRequests | None  # with DHT_SUBSCRIBE; started by start_bus()
@@ -109,13 +111,19 @@ class Services:
         if settings.database_dir is None:
             seed(settings.residents_dir, SAMPLE_DIR)
         cameras = CameraRegistry(settings, stores.cameras)
-        recognition = _recognition(settings, stores.embeddings)
-        recognition.cameras = cameras.urls
-        recognition.negatives = stores.negatives.vectors
-        recognition.positives = stores.positives.seen
+        recognition = _recognition(
+            settings,
+            stores.embeddings,
+            cameras=cameras.urls,
+            negatives=stores.negatives.vectors,
+            positives=stores.positives.seen,
+        )
         bus = build_bus(settings, stores.outbox, stores.slugs)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
-        analyses = Analyses(recognition, bus, settings.bus_progress_interval_s)
+        analyses = Analyses(
+            recognition, bus, settings.bus_progress_interval_s, settings.request_timeout_s
+        )
+        runners = build_runners(settings)
         dht_requests = (
             DhtRequests(
                 analyses,
@@ -123,7 +131,7 @@ class Services:
                 stores.seen_requests,
                 stores.audit,
                 settings,
-                _queue(settings),
+                runners.bus,
             )
             if settings.dht_subscribe and bus.dht is not None
             else None
@@ -134,6 +142,7 @@ class Services:
             recognition,
             bus,
             analyses,
+            runners,
             Residents(recognition, stores.resident_log, (stores.negatives, stores.positives)),
             _url_policy(settings),
             dht_requests,
@@ -168,7 +177,15 @@ def build_recognition(settings: Settings) -> Recognition:
     return _recognition(settings, Stores.open(settings).embeddings)
 
 
-def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition:
+def _recognition(
+    settings: Settings,
+    cache: SqliteEmbeddingCache,
+    cameras: Callable[[], Mapping[str, str]] | None = None,
+    negatives: LabelledFaces | None = None,
+    positives: ConfirmedFaces | None = None,
+) -> Recognition:
+    """`serve`'s recognition knows its named cameras and the faces people labelled; a queue
+    worker's knows none of them (its cameras come from CAMERAS)."""
     if settings.analysis_threads:
         cv2.setNumThreads(settings.analysis_threads)
     weights = models.provision(settings.weights_home.resolve())
@@ -188,12 +205,16 @@ def _recognition(settings: Settings, cache: SqliteEmbeddingCache) -> Recognition
         settings.enroll_duplicate_ratio,
         settings.enroll_max_side,
     )
-    return Recognition(settings, analyzer, limits, cache, QualityGate(analyzer, rules))
-
-
-def _queue(settings: Settings) -> QueueRunner | None:
-    """With QUEUE_URL, DHT requests are analysed by queue workers (one at a time, as here)."""
-    return QueueRunner(settings.queue_url, slots=1) if settings.queue_url else None
+    return Recognition(
+        settings,
+        analyzer,
+        limits,
+        cache,
+        QualityGate(analyzer, rules),
+        cameras,
+        negatives,
+        positives,
+    )
 
 
 def _roster(settings: Settings) -> Roster | None:

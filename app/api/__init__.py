@@ -29,11 +29,9 @@ from app.api import (
     same_origin,
 )
 from app.api.json_bodies import UnicodeJSONProvider
-from app.api.pool import AnalysisPool
 from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
 from app.config import Settings
-from app.queue.front import QueueRunner
 from app.services import Services, Stores
 from app.ui import bp as ui
 
@@ -50,14 +48,7 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_content_length, **{UPLOAD_DIR_KEY: settings.upload_dir}
     )
     stores = services.stores if services else stores or Stores.open(settings)
-    slots = settings.workers + settings.analysis_queue
-    runtime = Runtime(
-        settings,
-        AnalysisPool(settings.workers, settings.analysis_queue),
-        stores.audit,
-        QueueRunner(settings.queue_url, slots) if settings.queue_url else None,
-        services,
-    )
+    runtime = Runtime(settings, stores.audit, services)
     install(app, runtime)
     allowed_hosts.register(app, settings.allowed_hosts)  # the checks run in this order
     same_origin.register(app)

@@ -9,14 +9,13 @@ from flask import Response, jsonify, request
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from app.analyses import AnalysisOrder, Job, Media
+from app.analyses import AnalysisOrder, Media
 from app.api import params
 from app.api.connections import client_gone
 from app.api.runtime import runtime
 from app.api.spec import Reply, Shape, settings_shape
 from app.api.uploads import gallery_name
 from app.config import Settings
-from app.domain import AnalysisResult
 from app.sifis import ID_PATTERN, RESULTS_TOPIC, ResultValue, envelope
 from app.store.audit import AuditTrail
 
@@ -96,11 +95,5 @@ def analyse(
         publish=rt.settings.publish_http_results,
     )
 
-    gone = client_gone()
-
-    def on_pool(job: Job) -> AnalysisResult:  # or on the queue's workers, with QUEUE_URL
-        if rt.queue is not None:
-            return rt.queue.run(job, rt.settings.request_timeout_s)
-        return rt.pool.run(job, rt.settings.request_timeout_s, gone)
-
-    return jsonify(envelope(services.analyses.run(order, trail, on_pool)))
+    value = services.analyses.run(order, trail, services.runners.http, client_gone())
+    return jsonify(envelope(value))

@@ -87,4 +87,5 @@ def images(part: str, url_field: str, at_most: int) -> Iterator[list[Path]]:
 def compute(job: Callable[[], T]) -> T:
     """Run model work on the bounded analysis pool, within the request time limit."""
     rt = runtime()
-    return rt.pool.run(lambda _progress: job(), rt.settings.request_timeout_s, client_gone())
+    pool = rt.services.runners.pool
+    return pool.run(lambda _progress: job(), rt.settings.request_timeout_s, client_gone())

@@ -99,7 +99,7 @@ def health() -> Response:
             "recognizer": analyzer.embedder.name,
             "cameras": {"watched": sum(states.values()), **{s: states[s] for s in WATCH_STATES}},
             "bus": loaded.bus.health(),
-            "workers": rt.queue.workers() if rt.queue else [rt.pool.here(sum(states.values()))],
+            "workers": loaded.runners.http.workers(sum(states.values())),
         }
     )
 

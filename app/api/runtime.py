@@ -1,4 +1,4 @@
-"""What the views share: settings, the worker pool, the audit log and, once loaded, the services."""
+"""What the views share: settings, the audit log and, once loaded, the services."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from app.api.pool import AnalysisPool
 from app.config import Settings
 from app.errors import NotReady
-from app.queue.front import QueueRunner
 from app.services import Services
 from app.store.audit import AuditLog
 
@@ -19,9 +17,7 @@ _KEY = "pafr"
 @dataclass
 class Runtime:
     settings: Settings
-    pool: AnalysisPool
     audit: AuditLog
-    queue: QueueRunner | None = None  # with QUEUE_URL: analyses run on queue workers
     loaded: Services | None = None  # set by `ready()` once models and default gallery are built
 
     @property

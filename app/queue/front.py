@@ -1,5 +1,5 @@
 """What `serve` runs analyses through when QUEUE_URL is set: the same `run(job, timeout_s)` as the
-in-process pool (app/api/pool.py), with the work done by a worker process (app/queue/worker.py).
+in-process pool (app/runners/pool.py), with the work done by a worker process (app/queue/worker.py).
 
 One request: put the upload in Redis, mark attempt 1 current, send the Celery task, then wait for
 the reply, relaying the worker's progress to the job's watchdog (the deadline and a cancelled
@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,28 +54,27 @@ class QueueRunner:
         self._redis = client(url)
         self._slots = threading.BoundedSemaphore(slots)
 
-    def run(
-        self, job: Job, timeout_s: float, cancelled: threading.Event | None = None
-    ) -> AnalysisResult:
+    def run(self, job: Job, timeout_s: float, given_up: Callable[[], bool]) -> AnalysisResult:
         if not self._slots.acquire(blocking=False):
             raise ServiceBusy("all analysis workers are busy and the queue is full; retry later")
         try:
-            return self._run(job, timeout_s, cancelled or threading.Event())
+            return self._run(job, timeout_s, given_up)
         except (redis.RedisError, OperationalError) as exc:
             log.warning("analysis queue unreachable: %s", exc)
             raise ServiceBusy("the analysis queue is unreachable; retry later") from None
         finally:
             self._slots.release()
 
-    def workers(self) -> list[dict[str, Any]]:
-        """Live worker processes; empty while Redis is unreachable."""
+    def workers(self, cameras: int) -> list[dict[str, Any]]:
+        """Live worker processes (each says how many cameras it watches); empty while Redis is
+        unreachable."""
         try:
             return live_workers(self._redis)
         except redis.RedisError:
             return []
 
-    def _run(self, job: Job, timeout_s: float, cancelled: threading.Event) -> AnalysisResult:
-        deadline = watchdog(timeout_s, cancelled)
+    def _run(self, job: Job, timeout_s: float, given_up: Callable[[], bool]) -> AnalysisResult:
+        deadline = watchdog(timeout_s, given_up)
         aid, r = job.task.analysis_id, self._redis
         ttl = int(timeout_s + GRACE_S) + 1
         expires = datetime.fromtimestamp(time.time() + timeout_s, UTC)

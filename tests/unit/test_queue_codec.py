@@ -34,19 +34,19 @@ def test_a_result_survives_the_trip():
 
 
 def test_a_file_task_carries_its_label_not_its_path():
-    task = AnalysisTask("a1", "17", "family", FileMedia(Path("/srv/state/uploads/x"), "v.mp4"))
+    task = AnalysisTask("a1", 17, "family", FileMedia(Path("/srv/state/uploads/x"), "v.mp4"))
     payload = through_json(codec.encode_task(task))
     assert "/srv" not in json.dumps(payload)
     assert codec.is_file(payload)
     moved = codec.decode_task(payload, Path("/tmp/worker/upload-1"))
     assert moved == AnalysisTask(
-        "a1", "17", "family", FileMedia(Path("/tmp/worker/upload-1"), "v.mp4")
+        "a1", 17, "family", FileMedia(Path("/tmp/worker/upload-1"), "v.mp4")
     )
 
 
 def test_a_camera_task_survives_the_trip():
     media = CameraMedia(CameraTarget(None, "rtsp://10.0.0.5/s", "porch"), 5.0, True)
-    task = AnalysisTask("a2", "9", "", media)
+    task = AnalysisTask("a2", 9, "", media)
     payload = through_json(codec.encode_task(task))
     assert not codec.is_file(payload)
     assert codec.decode_task(payload, None) == task

@@ -36,14 +36,16 @@ class AnalysisPool:
         self._slots = threading.BoundedSemaphore(workers + queue)
         self._done = 0  # jobs finished, for /health
 
-    def here(self, cameras: int) -> dict[str, Any]:
+    def workers(self, cameras: int) -> list[dict[str, Any]]:
         """This process as /health's one `workers` entry (without QUEUE_URL)."""
-        return {
-            "name": "serve",
-            "host": socket.gethostname(),
-            "tasks_done": self._done,
-            "cameras": cameras,
-        }
+        return [
+            {
+                "name": "serve",
+                "host": socket.gethostname(),
+                "tasks_done": self._done,
+                "cameras": cameras,
+            }
+        ]
 
     def run(
         self,
@@ -56,7 +58,9 @@ class AnalysisPool:
         if not self._slots.acquire(blocking=False):
             raise ServiceBusy("all analysis workers are busy and the queue is full; retry later")
         abandoned = threading.Event()
-        future: Future[T] = self._executor.submit(_start, job, watchdog(timeout_s, abandoned))
+        future: Future[T] = self._executor.submit(
+            _start, job, watchdog(timeout_s, abandoned.is_set)
+        )
         future.add_done_callback(self._finished)
         deadline = time.monotonic() + timeout_s + GRACE_S
         try:
