@@ -158,7 +158,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _recognize(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.every_frame:
-        settings.analysis_fps = 0
+        settings = settings.model_copy(update={"analysis_fps": 0.0})
     directory = _resident_directory(args.db, settings)
     recognition = _build(settings).recognition
     privacy = recognition.privacy(args.privacy)

@@ -39,22 +39,69 @@ class CameraSettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
-    """Runtime configuration. Environment variable names are the field names in capitals."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="forbid")
+class ServiceGroup(BaseModel):
+    """The service: where it listens and keeps its state, and who may talk to it."""
 
     port: int = Field(8090, description="HTTP port of `python -m app serve`.")
+    host: str = Field(
+        "127.0.0.1", description="Address `python -m app serve` listens on (`0.0.0.0` in Docker)."
+    )
+    state_dir: Path = Field(
+        Path("state"),
+        description="Writable folder for the SQLite embedding cache and provisioned model weights.",
+    )
     database_dir: Path | None = Field(
         None,
         description="Default resident directory (`<Name>.jpg`, `<Name>/*.jpg`); unset = "
         "`<STATE_DIR>/database`, a copy of the bundled samples (`database/`) made on first run, "
         "so that enrolling never changes the checked-out files.",
     )
-    state_dir: Path = Field(
-        Path("state"),
-        description="Writable folder for the SQLite embedding cache and provisioned model weights.",
+    galleries_dir: Path | None = Field(
+        None,
+        description="Folder whose direct subfolders are extra resident directories, chosen by "
+        "name in the `path` part; unset = only the default gallery.",
     )
+    api_key: SecretStr | None = Field(
+        None,
+        description="When set, every route but `/health` needs header `X-API-Key` with this value "
+        "(at least 16 characters: `python -c 'import secrets; print(secrets.token_urlsafe(24))'`); "
+        "wrong keys are throttled per client address (docs/security.md).",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the service answers to (the `Host` header), JSON: "
+        '`["face.home.lan"]`, besides IP literals, loopback names and this machine\'s own host '
+        "names, always answered; a request for any other name is refused with "
+        "`400 host_not_allowed`, so that a DNS-rebinding page cannot reach the service "
+        "(docs/security.md).",
+    )
+    http_connection_limit: int = Field(
+        500,
+        ge=10,
+        description="Open HTTP connections `serve` keeps at once (waitress's `connection_limit`); "
+        "more wait in the listen backlog. Keep it under the open-file limit (`ulimit -n`).",
+    )
+    http_channel_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="An HTTP connection idle this many seconds is closed (waitress's "
+        "`channel_timeout`; checked every quarter of it).",
+    )
+    http_read_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        description="A client must send a whole request (headers and body) within this many "
+        "seconds of its first byte, or its connection is closed: slow clients cannot hold "
+        "connections (a 200 MiB upload needs about 14 Mbit/s).",
+    )
+    max_content_length: int = Field(
+        200 * 1024 * 1024, ge=1024, description="Largest accepted request body, in bytes."
+    )
+
+
+class RecognitionGroup(BaseModel):
+    """Recognition: the models and the open-set rule."""
+
     recognizer: str = Field(
         "Dlib", description="Recognition model: Dlib (default) or any DeepFace model name."
     )
@@ -86,6 +133,11 @@ class Settings(BaseSettings):
     min_face_px: int = Field(
         36, ge=12, description="Smallest face side, in pixels, that the detector looks for."
     )
+
+
+class MediaGroup(BaseModel):
+    """Media limits: what one request may decode."""
+
     max_frame_pixels: int = Field(
         3840 * 2160, description="Largest frame (width x height) accepted from any source."
     )
@@ -100,50 +152,11 @@ class Settings(BaseSettings):
     )
     open_timeout_ms: int = Field(10_000, description="FFmpeg open timeout for a media source.")
     read_timeout_ms: int = Field(10_000, description="FFmpeg read timeout for a media source.")
-    host: str = Field(
-        "127.0.0.1", description="Address `python -m app serve` listens on (`0.0.0.0` in Docker)."
-    )
-    http_connection_limit: int = Field(
-        500,
-        ge=10,
-        description="Open HTTP connections `serve` keeps at once (waitress's `connection_limit`); "
-        "more wait in the listen backlog. Keep it under the open-file limit (`ulimit -n`).",
-    )
-    http_channel_timeout_s: float = Field(
-        30.0,
-        gt=0,
-        description="An HTTP connection idle this many seconds is closed (waitress's "
-        "`channel_timeout`; checked every quarter of it).",
-    )
-    http_read_timeout_s: float = Field(
-        120.0,
-        gt=0,
-        description="A client must send a whole request (headers and body) within this many "
-        "seconds of its first byte, or its connection is closed: slow clients cannot hold "
-        "connections (a 200 MiB upload needs about 14 Mbit/s).",
-    )
-    allowed_hosts: list[str] = Field(
-        default_factory=list,
-        description="Host names the service answers to (the `Host` header), JSON: "
-        '`["face.home.lan"]`, besides IP literals, loopback names and this machine\'s own host '
-        "names, always answered; a request for any other name is refused with "
-        "`400 host_not_allowed`, so that a DNS-rebinding page cannot reach the service "
-        "(docs/security.md).",
-    )
-    api_key: SecretStr | None = Field(
-        None,
-        description="When set, every route but `/health` needs header `X-API-Key` with this value "
-        "(at least 16 characters: `python -c 'import secrets; print(secrets.token_urlsafe(24))'`); "
-        "wrong keys are throttled per client address (docs/security.md).",
-    )
-    galleries_dir: Path | None = Field(
-        None,
-        description="Folder whose direct subfolders are extra resident directories, chosen by "
-        "name in the `path` part; unset = only the default gallery.",
-    )
-    max_content_length: int = Field(
-        200 * 1024 * 1024, ge=1024, description="Largest accepted request body, in bytes."
-    )
+
+
+class AnalysisGroup(BaseModel):
+    """Analyses: how many run at once, for how long, and where (QUEUE_URL)."""
+
     analysis_workers: int = Field(
         0,
         ge=0,
@@ -168,6 +181,11 @@ class Settings(BaseSettings):
         "analysis to `python -m app worker` processes (docs/scale.md); unset or empty = analyses "
         "run in this process.",
     )
+
+
+class CamerasGroup(BaseModel):
+    """Cameras: camera requests, watched cameras, presence and events."""
+
     camera_seconds: float = Field(
         5.0, gt=0, description="How long a camera is watched when the request gives no `duration`."
     )
@@ -204,21 +222,6 @@ class Settings(BaseSettings):
         "and show it, downscaled, on the web UI's Cameras page to a logged-in session (needs "
         "`API_KEY`); never stored on disk (docs/ui.md).",
     )
-    event_retention_days: int = Field(
-        30, ge=1, description="Camera events older than this many days are deleted."
-    )
-    negative_retention_days: int = Field(
-        365,
-        ge=1,
-        description='Faces marked "not this resident" ("that was not me") are forgotten after '
-        "this many days.",
-    )
-    positive_retention_days: int = Field(
-        365,
-        ge=1,
-        description='Faces confirmed as a resident on the Review page ("this is X") are '
-        "forgotten after this many days.",
-    )
     motion_threshold: float = Field(
         0.003,
         ge=0,
@@ -238,9 +241,34 @@ class Settings(BaseSettings):
     event_stream_clients: int = Field(
         4, ge=1, le=64, description="`GET /events/stream` connections open at the same time."
     )
+
+
+class RetentionGroup(BaseModel):
+    """Retention: how long what is kept stays."""
+
+    event_retention_days: int = Field(
+        30, ge=1, description="Camera events older than this many days are deleted."
+    )
+    negative_retention_days: int = Field(
+        365,
+        ge=1,
+        description='Faces marked "not this resident" ("that was not me") are forgotten after '
+        "this many days.",
+    )
+    positive_retention_days: int = Field(
+        365,
+        ge=1,
+        description='Faces confirmed as a resident on the Review page ("this is X") are '
+        "forgotten after this many days.",
+    )
     audit_retention_days: int = Field(
         30, ge=1, description="Audit records older than this many days are deleted."
     )
+
+
+class BusGroup(BaseModel):
+    """Buses: the SIFIS-Home DHT and MQTT (Home Assistant)."""
+
     dht_url: str | None = Field(
         None,
         description="SIFIS-Home DHT websocket, e.g. `ws://localhost:3000/ws`; unset = no DHT.",
@@ -295,6 +323,11 @@ class Settings(BaseSettings):
     bus_retry_max_s: float = Field(
         30.0, gt=0, description="Longest wait between two reconnection or resend attempts."
     )
+
+
+class EnrollmentGroup(BaseModel):
+    """Enrollment: the quality gate of residents' photos."""
+
     enroll_min_face_px: int = Field(
         80, ge=20, description="Smallest face side, in pixels, accepted in an enrollment image."
     )
@@ -314,6 +347,11 @@ class Settings(BaseSettings):
     enroll_max_side: int = Field(
         1024, ge=160, description="Enrollment images are downscaled to at most this many pixels."
     )
+
+
+class ImageUrlGroup(BaseModel):
+    """Image URLs: single-image queries that name a URL instead of an upload."""
+
     image_urls: bool = Field(
         False,
         description="Accept images by URL (`image_url` fields) on the residents and faces routes.",
@@ -329,6 +367,38 @@ class Settings(BaseSettings):
     image_url_timeout_s: float = Field(
         10.0, gt=0, description="Wall-clock limit of fetching one image URL, in seconds."
     )
+
+
+# by concern, in the order of docs/configuration.md; the environment names stay flat
+GROUPS = (
+    ServiceGroup,
+    RecognitionGroup,
+    MediaGroup,
+    AnalysisGroup,
+    CamerasGroup,
+    RetentionGroup,
+    BusGroup,
+    EnrollmentGroup,
+    ImageUrlGroup,
+)
+
+
+class Settings(
+    ServiceGroup,
+    RecognitionGroup,
+    MediaGroup,
+    AnalysisGroup,
+    CamerasGroup,
+    RetentionGroup,
+    BusGroup,
+    EnrollmentGroup,
+    ImageUrlGroup,
+    BaseSettings,
+):
+    """Runtime configuration, grouped by concern (the bases above). Environment variable names
+    are the field names in capitals. Frozen: nothing changes it after start."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="forbid", frozen=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -396,13 +466,20 @@ def problems(error: ValidationError) -> str:
 
 
 def markdown() -> str:
-    """docs/configuration.md: every setting, its default and its description."""
+    """docs/configuration.md: every setting, its default and its description, by concern."""
+    return _INTRO + "".join(_section(group) for group in GROUPS)
+
+
+def _section(group: type[BaseModel]) -> str:
+    """A group's table, under its docstring's "Title: what it holds"."""
+    title, _, about = (group.__doc__ or "").partition(": ")
     rows = [
         f"| `{name.upper()}` | {_default(field.default, field.default_factory)} | "
         f"{field.description} |"
-        for name, field in Settings.model_fields.items()
+        for name, field in group.model_fields.items()
     ]
-    return f"{_INTRO}\n| Variable | Default | Meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    head = f"\n## {title}\n\n{about[:1].upper()}{about[1:]}\n\n"
+    return head + "| Variable | Default | Meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n"
 
 
 _INTRO = """# Configuration

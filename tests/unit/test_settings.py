@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from app.config import Settings, problems
+from app.config import GROUPS, Settings, problems
 from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
 
 
@@ -48,3 +48,17 @@ def test_the_largest_privacy_parameter_admits_the_default():
         f"{DEFAULT_PRIVACY_PARAMETER}"
     )
     assert Settings(max_privacy_parameter=DEFAULT_PRIVACY_PARAMETER).max_privacy_parameter == 17
+
+
+def test_settings_do_not_change_after_start():
+    settings = Settings(_env_file=None)
+    with pytest.raises(ValidationError):
+        settings.analysis_fps = 0
+    assert settings.analysis_fps == 5.0
+
+
+def test_every_setting_is_in_one_group_and_keeps_its_flat_name(monkeypatch):
+    grouped = [name for group in GROUPS for name in group.model_fields]
+    assert sorted(grouped) == sorted(Settings.model_fields)  # none twice, none left out
+    monkeypatch.setenv("MQTT_TOPIC_PREFIX", "home/faces")  # a Buses setting, named flat
+    assert Settings(_env_file=None).mqtt_topic_prefix == "home/faces"
