@@ -75,9 +75,14 @@ class Bus:
             return
         self.wake()
 
+    def prepare(self, event: Event) -> None:
+        """Before `publish_in`, outside the transaction: store what rendering `event` looks up."""
+        for d in self.destinations:
+            d.renderer.prepare(event)
+
     def publish_in(self, conn: sqlite3.Connection, event: Event) -> None:
         """Store `event`'s messages in the caller's transaction, so that they stand or fall with
-        its write; call `wake` once it is committed."""
+        its write (`prepare` it first); call `wake` once it is committed."""
         if self.destinations:
             self.outbox.add_in(conn, self._messages(event))
 

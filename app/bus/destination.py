@@ -32,8 +32,13 @@ class BusMisconfigured(AppError):
 
 
 class Renderer(Protocol):
+    def prepare(self, event: Event) -> None:
+        """Store what rendering `event` will look up (MQTT's entity slugs), outside any
+        transaction: `render` may run inside one and must then only read."""
+        ...
+
     def render(self, event: Event) -> list[Message]:
-        """The messages this bus gets for `event` (possibly none). Pure: no network."""
+        """The messages this bus gets for `event` (possibly none). No network."""
         ...
 
 

@@ -12,6 +12,9 @@ class DhtRenderer:
     def __init__(self, results_uuid: str) -> None:
         self._uuid = results_uuid
 
+    def prepare(self, event: Event) -> None:
+        pass  # the frames need nothing stored
+
     def render(self, event: Event) -> list[Message]:
         if isinstance(event, ResultEvent):
             return [Message(RESULTS_TOPIC, compact_json(envelope(event.value, self._uuid)))]

@@ -46,6 +46,10 @@ class MqttRenderer:
         """What every new connection sends after `online`: the discovery configs."""
         return self.discovery.configs() if self.discovery else []
 
+    def prepare(self, event: Event) -> None:
+        if isinstance(event, WatchEvent) and event.event.resident is not None:
+            self.topics.presence(event.event.resident)  # assigns the resident's slug
+
     def render(self, event: Event) -> list[Message]:
         if isinstance(event, WatchEvent):
             return self._watch_event(event.event)

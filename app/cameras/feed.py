@@ -72,6 +72,7 @@ class EventFeed:
     def emit(self, event: CameraEvent, face: FaceEmbedding | None = None) -> CameraEvent:
         """Store (with its face's embedding, if any) and publish one event, in one transaction,
         and hand it out; returns it with its id."""
+        self._bus.prepare(WatchEvent(event))
         stored = self.store.add(
             event, face, lambda conn, stored: self._bus.publish_in(conn, WatchEvent(stored))
         )

@@ -29,18 +29,27 @@ class EntitySlugs:
         self._db = db
 
     def of(self, kind: str, name: str) -> str:
-        """The stored slug of `name`, given one first if it has none."""
+        """The stored slug of `name`, given one first if it has none. A stored slug is only
+        read, without a write lock: it is looked up inside another connection's write (a camera
+        event's transaction, app/cameras/feed.py), once `Bus.prepare` has assigned it."""
         with self._db.connect() as conn:
+            found = _stored(conn, kind, name)
+            if found is not None:
+                return found
             conn.execute("BEGIN IMMEDIATE")  # two processes never hand out the same slug
-            row = conn.execute(
-                "SELECT slug FROM entity_slugs WHERE kind = ? AND name = ?", (kind, name)
-            ).fetchone()
-            return row[0] if row else _assign(conn, kind, name)
+            return _stored(conn, kind, name) or _assign(conn, kind, name)
 
     def release(self, kind: str, name: str) -> None:
         """The entity is gone: its slug may go to another name."""
         with self._db.connect() as conn:
             conn.execute("DELETE FROM entity_slugs WHERE kind = ? AND name = ?", (kind, name))
+
+
+def _stored(conn: sqlite3.Connection, kind: str, name: str) -> str | None:
+    row = conn.execute(
+        "SELECT slug FROM entity_slugs WHERE kind = ? AND name = ?", (kind, name)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _assign(conn: sqlite3.Connection, kind: str, name: str) -> str:

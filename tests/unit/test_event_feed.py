@@ -51,3 +51,14 @@ def test_an_event_whose_messages_cannot_be_stored_is_not_kept(stores, tmp_path):
     with pytest.raises(sqlite3.OperationalError):
         events.emit(unknown())
     assert [e.id for e in stores.events.recent(EventQuery())] == [kept.id]
+
+
+def test_a_resident_never_announced_is_published_without_waiting_on_a_lock(stores, tmp_path):
+    """Rendering runs inside the event's transaction: the resident's slug, which the presence
+    topic needs, is stored before it (`Bus.prepare`), not inside (SQLite would wait 30 s on
+    its own write lock, then lose the event)."""
+    event = CameraEvent("recognized", "porch", "Zoë", time.time(), 90, 9)
+    stored = feed(stores, tmp_path).emit(event)
+    topics = {p.message.topic for p in stores.outbox.pending("mqtt")}
+    assert f"home/faces/presence/{stores.slugs.of('resident', 'Zoë')}" in topics
+    assert stored.id > 0
