@@ -16,17 +16,9 @@ from app.domain import CameraEvent
 from app.sifis import EVENTS_TOPIC, RESULTS_TOPIC
 from app.store.db import Database
 from app.store.entity_slugs import EntitySlugs
+from tests.bus.test_mqtt import CAMERA_VALUE
 
-RESULT = {
-    "request_id": "r1",
-    "analysis_id": "an1",
-    "Type": "cam_link",
-    "file_name": "porch",
-    "residents": [
-        {"name": "Alice", "confidence": 93, "last_seen_s": 1.0},
-        {"name": "Bob", "confidence": 80, "last_seen_s": 2.5},
-    ],
-}
+RESULT = CAMERA_VALUE
 
 
 @pytest.fixture
