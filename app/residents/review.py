@@ -33,7 +33,7 @@ class ReviewRow:
         if self.refusal is None:
             return ""
         headline = REFUSED.get(self.refusal.reason, "Will not be kept")
-        return f"{headline}: {self.refusal.message}."
+        return f"{headline} — {self.refusal.message}."
 
 
 def review_rows(

@@ -130,7 +130,7 @@ def test_review_preselects_nobody_and_explains_what_a_confirmation_would_do(page
             expect(page.locator("#review-state")).to_contain_text("now one of Quinn Review's")
             page.reload()
             expect(row.locator(".verdict")).to_have_text(
-                re.compile(r"^A near-duplicate: will not be kept: a near-duplicate of a view of ")
+                re.compile(r"^A near-duplicate: will not be kept — a near-duplicate of a view of ")
             )
             choose.select_option("Quinn Review")
             expect(confirm).to_be_disabled()  # it would be refused: nothing to confirm
