@@ -48,6 +48,22 @@ class Match:
     threshold: float
     confidence: int
     unrecognisable: bool = False
+    nearest: str | None = None  # the nearest resident, named or not (None: empty gallery)
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """A face's nearest resident, whether named or not, at `distance`, and the accept distance
+    (`threshold`) it was judged against: what a reviewer weighs (docs/ui.md, Review)."""
+
+    resident: str
+    distance: float
+    threshold: float
+
+    @property
+    def margin(self) -> float:
+        """How far inside the accept distance (negative: outside, by that much)."""
+        return self.threshold - self.distance
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ own Watching, which stores and publishes them as without a queue. Each worker ru
 every HEARTBEAT_S it renews the leases of the cameras it watches (stopping any lost), gives up
 those beyond its fair share (a worker joined) and claims unheld cameras up to that share, so each
 watched camera is watched by exactly one worker.
+An event's face crop (app/cameras/evidence.py) stays on the worker: only numbers are relayed.
 A worker's events reach Redis only while it holds the camera's lease (Leases.push_if_held).
 
 LEASE_TTL_S = 15: three heartbeats may be missed (a busy worker, a short Redis hiccup) before a
@@ -27,9 +28,10 @@ from typing import Any
 import numpy as np
 import redis
 
+from app.cameras.evidence import Evidence
 from app.cameras.registry import Camera
 from app.cameras.watcher import CONNECTING, CameraStatus, Reporter, Watcher
-from app.domain import Box
+from app.domain import Box, Nearest
 from app.pipeline.tracking import Observation
 from app.queue.broker import CAMERA_STATUS, EVENTS, ROSTER, key
 from app.queue.leases import Leases
@@ -113,10 +115,16 @@ def deliver(reporter: Reporter, message: dict[str, Any]) -> None:
     elif kind == "recognized":
         seen = _observation(message.get("face"))
         reporter.recognized(
-            camera, message["privacy"], message["resident"], message["confidence"], seen
+            camera,
+            message["privacy"],
+            message["resident"],
+            message["confidence"],
+            seen,
+            _evidence(message.get("best")),
         )
     elif kind == "unknown":
-        reporter.unknown(camera, message["privacy"], _observation(message.get("face")))
+        seen = _observation(message.get("face"))
+        reporter.unknown(camera, message["privacy"], seen, _evidence(message.get("best")))
     elif kind == "unrecognisable":
         reporter.unrecognisable(camera, message["privacy"])
 
@@ -143,6 +151,14 @@ def _observation(face: dict[str, Any] | None) -> Observation | None:
     return Observation(0, box, None, vector, face["sharpness"])
 
 
+def _best(evidence: Evidence | None) -> dict[str, Any] | None:
+    return asdict(evidence.best) if evidence and evidence.best else None
+
+
+def _evidence(best: dict[str, Any] | None) -> Evidence | None:
+    return Evidence(Nearest(**best)) if best else None
+
+
 class Relay:
     """A worker's Reporter: each call becomes a message for the front, sent only while this
     worker holds the camera's lease."""
@@ -158,6 +174,7 @@ class Relay:
         resident: str,
         confidence: int,
         seen: Observation | None = None,
+        evidence: Evidence | None = None,
     ) -> None:
         self._send(
             camera,
@@ -166,10 +183,17 @@ class Relay:
             resident=resident,
             confidence=confidence,
             face=_face(seen),
+            best=_best(evidence),
         )
 
-    def unknown(self, camera: str, privacy: int, seen: Observation | None = None) -> None:
-        self._send(camera, kind="unknown", privacy=privacy, face=_face(seen))
+    def unknown(
+        self,
+        camera: str,
+        privacy: int,
+        seen: Observation | None = None,
+        evidence: Evidence | None = None,
+    ) -> None:
+        self._send(camera, kind="unknown", privacy=privacy, face=_face(seen), best=_best(evidence))
 
     def unrecognisable(self, camera: str, privacy: int) -> None:
         self._send(camera, kind="unrecognisable", privacy=privacy)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from app.backoff import Backoff
+from app.cameras.evidence import Evidence, best_match, face_crop
 from app.cameras.face_widths import FaceWidths
 from app.cameras.failure_log import FailureLog
 from app.errors import AppError
@@ -67,8 +68,15 @@ class Reporter(Protocol):
         resident: str,
         confidence: int,
         seen: Observation | None = None,
+        evidence: Evidence | None = None,
     ) -> None: ...
-    def unknown(self, camera: str, privacy: int, seen: Observation | None = None) -> None: ...
+    def unknown(
+        self,
+        camera: str,
+        privacy: int,
+        seen: Observation | None = None,
+        evidence: Evidence | None = None,
+    ) -> None: ...
     def unrecognisable(self, camera: str, privacy: int) -> None: ...
     def seen(self, camera: str, resident: str) -> None: ...
 
@@ -192,7 +200,9 @@ class Watcher:
                 named = [o for o in track.embedded if o.match.name == name]
                 confidence = int(statistics.median(o.match.confidence for o in named))
                 # its face is kept with the event, for "that was not me" and "this is X"
-                self._reporter.recognized(self.name, self.privacy, name, confidence, named[-1])
+                self._reporter.recognized(
+                    self.name, self.privacy, name, confidence, named[-1], self._evidence(track)
+                )
             self._reporter.seen(self.name, name)
         elif (
             track.id not in reported
@@ -205,4 +215,10 @@ class Watcher:
                 self._reporter.unrecognisable(self.name, self.privacy)
             else:  # the largest view of the stranger is kept, for "this is X"
                 largest = max(track.embedded, key=lambda o: min(o.box.w, o.box.h))
-                self._reporter.unknown(self.name, self.privacy, largest)
+                self._reporter.unknown(self.name, self.privacy, largest, self._evidence(track))
+
+    def _evidence(self, track: Track) -> Evidence:
+        """For the review of the track's event: its best match, and with `keep_latest` its face
+        in the frame just analysed (where the track was last seen), already blurred."""
+        frame = self.latest
+        return Evidence(best_match(track), face_crop(frame, track.box) if frame else None)

@@ -12,13 +12,14 @@ from collections.abc import Callable
 
 from app.bus import Bus
 from app.bus.events import EntityEvent, EntityKind
+from app.cameras.evidence import Evidence, FaceCrops
 from app.cameras.feed import EventFeed
 from app.cameras.presence import Presence
 from app.cameras.registry import Camera, CameraRegistry
 from app.cameras.sharing import Roster
 from app.cameras.watcher import STOPPED, CameraStatus, Reporter, Watcher, WatchRules
 from app.config import Settings
-from app.domain import CameraEvent
+from app.domain import CameraEvent, Nearest
 from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
@@ -48,6 +49,7 @@ class Watching:
     ) -> None:
         """With a `roster` (QUEUE_URL), the queue workers watch the cameras, not this process."""
         self.registry, self.feed = registry, feed
+        self.crops = FaceCrops()  # with UI_SNAPSHOTS: each new event's blurred face, in memory
         self.presence = Presence(settings.presence_timeout_s, clock)
         self._settings, self._recognition = settings, recognition
         self._bus, self._announced, self._clock = bus, announced, clock
@@ -75,8 +77,8 @@ class Watching:
         with self._lock:
             self._started = False
             watchers, self._watchers = self._watchers, {}
-        for _, watcher in watchers.values():
-            watcher.stop()
+        for name, (_, watcher) in watchers.items():
+            self._stop_watcher(name, watcher)
         if self._roster is not None:
             self._roster.stop()
         self.feed.close()
@@ -97,13 +99,17 @@ class Watching:
     def _watch_here(self, wanted: dict[str, Camera]) -> None:
         for name, (camera, watcher) in list(self._watchers.items()):
             if wanted.get(name) != camera:
-                watcher.stop()
+                self._stop_watcher(name, watcher)
                 del self._watchers[name]
         for name, camera in wanted.items():
             if name not in self._watchers:
                 watcher = self._new_watcher(camera, self)
                 self._watchers[name] = (camera, watcher)
                 watcher.start()
+
+    def _stop_watcher(self, name: str, watcher: Watcher) -> None:
+        watcher.stop()
+        self.crops.forget(name)
 
     def status(self, name: str) -> CameraStatus:
         if self._roster is not None:
@@ -138,14 +144,33 @@ class Watching:
         resident: str,
         confidence: int,
         seen: Observation | None = None,
+        evidence: Evidence | None = None,
     ) -> None:
         self.presence.seen(resident, camera)
         event = CameraEvent("recognized", camera, resident, self._clock(), confidence, privacy)
-        self.feed.emit(event, self._face(privacy, seen))
+        self._emit_face(event, privacy, seen, evidence)
 
-    def unknown(self, camera: str, privacy: int, seen: Observation | None = None) -> None:
+    def unknown(
+        self,
+        camera: str,
+        privacy: int,
+        seen: Observation | None = None,
+        evidence: Evidence | None = None,
+    ) -> None:
         event = CameraEvent("unknown", camera, None, self._clock(), None, privacy)
-        self.feed.emit(event, self._face(privacy, seen))
+        self._emit_face(event, privacy, seen, evidence)
+
+    def _emit_face(
+        self,
+        event: CameraEvent,
+        privacy: int,
+        seen: Observation | None,
+        evidence: Evidence | None,
+    ) -> None:
+        best = evidence.best if evidence else None
+        stored = self.feed.emit(event, self._face(privacy, seen, best))
+        if evidence is not None and evidence.crop is not None and event.camera is not None:
+            self.crops.keep(stored.id, event.camera, evidence.crop)
 
     def unrecognisable(self, camera: str, privacy: int) -> None:
         self._emit("unrecognisable", camera, None, None, privacy)
@@ -153,13 +178,16 @@ class Watching:
     def seen(self, camera: str, resident: str) -> None:
         self.presence.seen(resident, camera)
 
-    def _face(self, privacy: int, seen: Observation | None) -> FaceEmbedding | None:
-        """What an event keeps of the face it is about: embedding, chip profile, size, sharpness."""
+    def _face(
+        self, privacy: int, seen: Observation | None, best: Nearest | None
+    ) -> FaceEmbedding | None:
+        """What an event keeps of the face it is about: embedding, chip profile, size, sharpness,
+        and the track's best match."""
         if seen is None or seen.embedding is None:
             return None
         profile = self._recognition.analyzer.profile(PrivacyLevel(privacy))
         face_px = min(seen.box.w, seen.box.h)
-        return FaceEmbedding(profile.model_id, seen.embedding, face_px, seen.sharpness)
+        return FaceEmbedding(profile.model_id, seen.embedding, face_px, seen.sharpness, best)
 
     def _emit(
         self,

@@ -300,9 +300,8 @@ class GalleryIndex:
             if self.refuted(probe, name, float(dist[best]), metric, rule.pair_to_gallery(relative)):
                 name = None
             rival = _rival(dist, names, names[best])
-            out.append(
-                rule.judge(float(dist[best]), name, relative, width, len(names) * tries, rival)
-            )
+            judged = rule.judge(float(dist[best]), name, relative, width, len(names) * tries, rival)
+            out.append(replace(judged, nearest=names[best]))
         return out
 
     def refuted(

@@ -17,6 +17,9 @@ rename, are erased with the resident and are forgotten after POSITIVE_RETENTION_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from app.domain import CameraEvent
 from app.errors import EventNotFound, FaceNotKept, PositiveNotFound, PositiveRejected
 from app.pipeline.gallery import Gallery
 from app.pipeline.matching import AcceptRule, relative_blur
@@ -26,6 +29,12 @@ from app.store.events import EventStore, FaceEmbedding
 from app.store.face_labels import FaceLabels, LabelledFace
 
 UNRECOGNISABLE = "unrecognisable"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # `unrecognisable`, app/pipeline/quality.py's `duplicate`, or `face_not_kept`
+    message: str
 
 
 class Positives:
@@ -39,43 +48,46 @@ class Positives:
         found = self._events.face(event_id)
         if found is None:
             raise EventNotFound(f"no kept event has id {event_id}")
-        event, face = found
-        if event.type == UNRECOGNISABLE:
-            raise FaceNotKept(
-                f"event {event_id} is a face too small for its camera's blur to be told apart: "
-                "it kept no face, and such a face could not be named"
-            )
-        if face is None or face.face_px is None or event.privacy_parameter is None:
-            raise FaceNotKept(f"event {event_id} kept no face that could be checked")
-        return self.confirm(name, face, event.privacy_parameter, event.id)
+        return self.confirm(name, *_usable(*found), found[0].id)
+
+    def verdict(self, event: CameraEvent, face: FaceEmbedding | None) -> Refusal | None:
+        """Whether confirming `event` (and the face it kept) as any resident would keep the face
+        (None) or why not; stores nothing. It does not depend on the resident: a near-duplicate
+        is one of any resident's views."""
+        try:
+            return self._refusal(*_usable(event, face))
+        except FaceNotKept as exc:
+            return Refusal(FaceNotKept.code, exc.message)
 
     def confirm(
         self, name: str, face: FaceEmbedding, privacy: int, event_id: int | None = None
     ) -> LabelledFace:
         """Make `face`, seen at privacy parameter `privacy`, a positive of resident `name` if the
         rule lets it be one; else PositiveRejected with the reason."""
-        if face.face_px is None:
-            raise FaceNotKept("the face's size is not known")
-        try:
-            index = self._gallery.index_for(face.model_id)
-        except KeyError:
-            raise FaceNotKept("the face was made with another model") from None
-        relative = relative_blur(privacy, face.face_px)
-        rule = self._gate.analyzer.rule
-        if not rule.recognisable(relative, face.face_px):
-            raise PositiveRejected(
-                f"not added as {name}: {unrecognisable(face.face_px, privacy, rule)}"
-                f" ({UNRECOGNISABLE})",
-                UNRECOGNISABLE,
-            )
-        names, views = index.views(relative)
-        held = [f"a view of {n} at this blur" for n in names]
-        refused = self._gate.duplicate(0, face.vector, list(views), held, relative)
+        refused = self._refusal(face, privacy)
         if refused is not None:
             raise PositiveRejected(
                 f"not added as {name}: {refused.message} ({refused.reason})", refused.reason
             )
+        relative = relative_blur(privacy, _width(face))
         return self._positives.add(self._gallery.key, name, face, event_id, relative)
+
+    def _refusal(self, face: FaceEmbedding, privacy: int) -> Refusal | None:
+        """Why the accept rule would not keep `face`, seen at `privacy`, as a view; None if it
+        would. Raises FaceNotKept for a face it cannot judge."""
+        face_px = _width(face)
+        try:
+            index = self._gallery.index_for(face.model_id)
+        except KeyError:
+            raise FaceNotKept("the face was made with another model") from None
+        relative = relative_blur(privacy, face_px)
+        rule = self._gate.analyzer.rule
+        if not rule.recognisable(relative, face_px):
+            return Refusal(UNRECOGNISABLE, unrecognisable(face_px, privacy, rule))
+        names, views = index.views(relative)
+        held = [f"a view of {n} at this blur" for n in names]
+        refused = self._gate.duplicate(0, face.vector, list(views), held, relative)
+        return None if refused is None else Refusal(refused.reason, refused.message)
 
     def list(self, name: str) -> list[LabelledFace]:
         return self._positives.list(self._gallery.key, name)
@@ -83,6 +95,24 @@ class Positives:
     def delete(self, name: str, positive_id: int) -> None:
         if not self._positives.delete(self._gallery.key, name, positive_id):
             raise PositiveNotFound(f"{name!r} has no positive {positive_id}")
+
+
+def _usable(event: CameraEvent, face: FaceEmbedding | None) -> tuple[FaceEmbedding, int]:
+    """The face an event kept and its privacy parameter; FaceNotKept if it kept none."""
+    if event.type == UNRECOGNISABLE:
+        raise FaceNotKept(
+            f"event {event.id} is a face too small for its camera's blur to be told apart: "
+            "it kept no face, and such a face could not be named"
+        )
+    if face is None or face.face_px is None or event.privacy_parameter is None:
+        raise FaceNotKept(f"event {event.id} kept no face that could be checked")
+    return face, event.privacy_parameter
+
+
+def _width(face: FaceEmbedding) -> int:
+    if face.face_px is None:
+        raise FaceNotKept("the face's size is not known")
+    return face.face_px
 
 
 def unrecognisable(face_px: int, privacy: int, rule: AcceptRule) -> str:

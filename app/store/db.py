@@ -178,6 +178,10 @@ MIGRATIONS: tuple[str, ...] = (
     # at that blur (app/residents/positives.py); NULL for faces confirmed before, seen sharp.
     "ALTER TABLE positives ADD COLUMN relative_blur REAL",
     "ALTER TABLE positives ADD COLUMN face_px INTEGER",
+    # A camera track's best match, for its review (app/cameras/evidence.py): numbers and a name.
+    "ALTER TABLE events ADD COLUMN nearest TEXT",
+    "ALTER TABLE events ADD COLUMN nearest_distance REAL",
+    "ALTER TABLE events ADD COLUMN nearest_threshold REAL",
 )
 
 

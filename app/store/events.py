@@ -2,11 +2,11 @@
 
 Rows hold the event type, a camera name, a resident name, a time, a confidence and the privacy
 parameter: never frames, crops or URLs. A recognition or an unknown face also keeps its face's
-embedding (with the chip profile it was made with, the face's size and sharpness), so that it can
-be marked wrong (app/residents/negatives.py) or confirmed as a resident
-(app/residents/positives.py) later; it goes with the event when retention deletes it. Ids increase
-(AUTOINCREMENT), so a client's `cursor` is the id of the last event it got and `since=cursor`
-returns exactly the newer ones.
+embedding (with the chip profile it was made with, the face's size and sharpness, and the track's
+best match: its nearest resident, distance and accept distance), so that it can be marked wrong
+(app/residents/negatives.py) or confirmed as a resident (app/residents/positives.py) later; it
+goes with the event when retention deletes it. Ids increase (AUTOINCREMENT), so a client's
+`cursor` is the id of the last event it got and `since=cursor` returns exactly the newer ones.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.domain import CameraEvent
+from app.domain import CameraEvent, Nearest
 from app.store.db import Database
 from app.store.retention import Retention
 
@@ -71,6 +71,7 @@ class FaceEmbedding:
     vector: np.ndarray
     face_px: int | None = None  # the face box's shorter side, in pixels
     sharpness: float | None = None
+    nearest: Nearest | None = None  # a camera track's best match (app/cameras/evidence.py)
 
     def blob(self) -> bytes:
         return np.asarray(self.vector, dtype=np.float32).tobytes()
@@ -95,7 +96,8 @@ class EventStore:
         with self._db.connect() as conn:
             cursor = conn.execute(
                 "INSERT INTO events (time, type, camera, resident, confidence, privacy_parameter,"
-                " model_id, embedding, face_px, sharpness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model_id, embedding, face_px, sharpness, nearest, nearest_distance,"
+                " nearest_threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     event.time,
                     event.type,
@@ -107,6 +109,7 @@ class EventStore:
                     face.blob() if face else None,
                     face.face_px if face else None,
                     face.sharpness if face else None,
+                    *_nearest_columns(face.nearest if face else None),
                 ),
             )
             stored = replace(event, id=int(cursor.lastrowid or 0))
@@ -130,17 +133,19 @@ class EventStore:
         """An event and its face's embedding (None when it kept none); None if not kept."""
         with self._db.connect() as conn:
             row = conn.execute(
-                "SELECT id, type, camera, resident, time, confidence, privacy_parameter, model_id,"
-                " embedding, face_px, sharpness FROM events WHERE id = ?",
-                (event_id,),
+                f"SELECT {_WITH_FACE} FROM events WHERE id = ?", (event_id,)
             ).fetchone()
-        if row is None:
-            return None
-        *columns, model_id, blob, face_px, sharp = row
-        event = _event(tuple(columns))
-        vector = np.frombuffer(blob, np.float32).copy() if blob else None
-        face = FaceEmbedding(model_id, vector, face_px, sharp) if vector is not None else None
-        return event, face
+        return None if row is None else _with_face(row)
+
+    def recent_faces(self, q: EventQuery) -> list[tuple[CameraEvent, FaceEmbedding | None]]:
+        """The newest `q.limit` events that match `q` with their faces, newest first."""
+        where, args = q.where()
+        with self._db.connect() as conn:
+            rows = conn.execute(
+                f"SELECT {_WITH_FACE} FROM events WHERE {where} ORDER BY id DESC LIMIT ?",
+                (*args, min(q.limit, MAX_PAGE)),
+            ).fetchall()
+        return [_with_face(row) for row in rows]
 
     def purge(self) -> int:
         """Delete events older than the retention period; returns how many went."""
@@ -156,6 +161,26 @@ class EventStore:
             ).fetchall()
         events = tuple(_event(row) for row in rows)
         return EventPage(events, events[-1].id if events else q.since)
+
+
+_WITH_FACE = (
+    "id, type, camera, resident, time, confidence, privacy_parameter, model_id, embedding,"
+    " face_px, sharpness, nearest, nearest_distance, nearest_threshold"
+)
+
+
+def _with_face(row: tuple) -> tuple[CameraEvent, FaceEmbedding | None]:
+    """An event and its face from the columns of _WITH_FACE."""
+    *columns, model_id, blob, face_px, sharp, nearest, distance, threshold = row
+    if not blob:
+        return _event(tuple(columns)), None
+    best = Nearest(nearest, distance, threshold) if nearest is not None else None
+    vector = np.frombuffer(blob, np.float32).copy()
+    return _event(tuple(columns)), FaceEmbedding(model_id, vector, face_px, sharp, best)
+
+
+def _nearest_columns(best: Nearest | None) -> tuple[str | None, float | None, float | None]:
+    return (best.resident, best.distance, best.threshold) if best else (None, None, None)
 
 
 def _event(row: tuple) -> CameraEvent:

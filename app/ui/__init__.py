@@ -9,6 +9,7 @@ With API_KEY set, /ui/login exchanges the key for a session cookie (app/api/sess
 from __future__ import annotations
 
 import time
+from collections.abc import Container
 from typing import Any
 
 from flask import (
@@ -23,6 +24,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse  # what `redirect` answers
 
 from app.api import cameras as camera_routes
+from app.api import feedback
 from app.api.auth import (
     client,
     expected_key,
@@ -38,8 +40,9 @@ from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
 from app.domain import EVENT_TYPES
 from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER, PRIVACY_CHOICES
+from app.residents.review import review_rows
 from app.sifis import event_fields
-from app.store.events import EventQuery
+from app.store.events import EventQuery, EventStore
 from app.ui import pictures
 
 bp = Blueprint(
@@ -110,6 +113,7 @@ def dashboard() -> str:
         cameras=[camera_routes.view(c) for c in loaded.cameras.all()],
         residents=len(loaded.residents.of(s.residents_dir).list()),
         present=loaded.watching.presence.present(),
+        newest=_newest(loaded.stores.events),
     )
 
 
@@ -140,7 +144,7 @@ def analyse() -> str:
 def cameras() -> str:
     services = runtime().services
     listed = services.cameras.all()
-    shown = services.settings.ui_snapshots and session() is not None  # as app/ui/pictures.py
+    shown = pictures.shown()
     return _page(
         "cameras.html",
         cameras=[camera_routes.view(c) for c in listed],
@@ -153,13 +157,12 @@ def cameras() -> str:
 def events() -> str:
     services = runtime().services
     store, query = services.stores.events, event_filter(request.args, RECENT)
-    newest = store.recent(EventQuery(limit=1))
     return _page(
         "events.html",
         events=[event_fields(e) for e in store.recent(query)],
         query=query,
         chosen={f: request.args.get(f, "") for f in EVENT_FILTERS},
-        newest=newest[0].id if newest else 0,
+        newest=_newest(store),
         cameras=sorted(c.name for c in services.cameras.all()),
         residents=[r.name for r in services.residents.of(services.settings.residents_dir).list()],
         types=EVENT_TYPES,
@@ -169,15 +172,22 @@ def events() -> str:
 @bp.get("/ui/review")
 def review() -> str:
     services = runtime().services
-    recent = services.stores.events.recent(EventQuery(limit=RECENT, with_face=True))
+    recent = services.stores.events.recent_faces(EventQuery(limit=RECENT, with_face=True))
     people = [r.name for r in services.residents.of(services.settings.residents_dir).list()]
     positives, key = services.stores.positives, str(services.settings.residents_dir.resolve())
+    crops: Container[int] = services.watching.crops if pictures.shown() else frozenset()
     return _page(
         "review.html",
-        events=[event_fields(e) for e in recent],
+        rows=review_rows(recent, feedback.positives(), crops),
         residents=people,
         positives=[(name, positives.list(key, name)) for name in people],
     )
+
+
+def _newest(store: EventStore) -> int:
+    """The newest event's id: a live page asks /events/stream for those after it."""
+    newest = store.recent(EventQuery(limit=1))
+    return newest[0].id if newest else 0
 
 
 def _page(template: str, **context: Any) -> str:

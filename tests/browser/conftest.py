@@ -1,10 +1,12 @@
 """Real-browser fixtures: Debian's Chromium (never a downloaded browser) driven by Playwright,
 against the real server, with a loopback MJPEG camera. Screenshots go to tests/artifacts/
-(git-ignored)."""
+(git-ignored); with DOCS_SCREENSHOTS=1, those the docs show also replace theirs in docs/."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +27,8 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+IN_DOCS = {"residents-thumbnails": "ui-residents.png"}  # screenshot -> its copy in docs/
 API_KEY = "browser-test-key-7f3a"
 PRIVACY = 9  # the hall camera's privacy parameter, and the one the Analyse page uses
 
@@ -76,4 +80,7 @@ def page(browser):
 
 
 def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("DOCS_SCREENSHOTS") == "1" and name in IN_DOCS:
+        shutil.copyfile(path, DOCS / IN_DOCS[name])

@@ -1,6 +1,7 @@
 """ "This is X" with the real models on real faces: an unknown face confirmed as a resident is
 named from then on, a blurred one where faces are blurred like it; faces the rule cannot tell
-apart at their blur, and near-duplicates, are refused with the reason and change nothing."""
+apart at their blur, and near-duplicates, are refused with the reason and change nothing; the
+verdict the Review page shows before a confirmation is the one the confirmation gets."""
 
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def look(services: Services, photo: str, privacy: int, scale: float = 1.0):
     return found.match, FaceEmbedding(model_id, vector, min(box.w, box.h), sharpness(frame, box))
 
 
+def verdict(services: Services, event_id: int) -> str | None:
+    """The reason a confirmation of the event would be refused (None: it would be kept)."""
+    found = services.stores.events.face(event_id)
+    assert found is not None
+    refusal = positives(services).verdict(*found)
+    return refusal.reason if refusal else None
+
+
 def seen(services: Services, photo: str, privacy: int, scale: float = 1.0) -> tuple[int, str]:
     """Store the camera event of the photo; its id and the name it got (or None)."""
     match, face = look(services, photo, privacy, scale)
@@ -64,13 +73,18 @@ def seen(services: Services, photo: str, privacy: int, scale: float = 1.0) -> tu
 
 
 def test_an_unknown_face_confirmed_as_a_resident_is_named_from_then_on(services):
+    match, _ = look(services, OTHER_DAVE, 0)
+    assert (match.name, match.nearest) == (None, "Dave")  # nearest, yet not named
     event, name = seen(services, OTHER_DAVE, 0)
     assert name is None  # unknown before
+    assert verdict(services, event) is None  # checking stores nothing
+    assert verdict(services, event) is None
     added = positives(services).add(event, "Dave")
     assert (added.name, added.event_id) == ("Dave", event)
     assert [p.id for p in positives(services).list("Dave")] == [added.id]
     match, _ = look(services, OTHER_DAVE, 0)
     assert match.name == "Dave"
+    assert verdict(services, event) == DUPLICATE
     with pytest.raises(PositiveRejected) as again:
         positives(services).add(event, "Dave")
     assert again.value.reason == DUPLICATE  # the same face twice adds nothing
@@ -94,6 +108,7 @@ def test_a_face_too_small_for_its_blur_is_refused_with_the_reason(services):
     match, face = look(services, OTHER_DAVE, 25, 0.4)  # ~62 px at privacy 25: 100 px needed
     assert match.unrecognisable and face.face_px is not None and face.face_px < 100
     event, _ = seen(services, OTHER_DAVE, 25, 0.4)
+    assert verdict(services, event) == UNRECOGNISABLE
     with pytest.raises(PositiveRejected) as refused:
         positives(services).add(event, "Dave")
     assert refused.value.reason == UNRECOGNISABLE
@@ -110,6 +125,7 @@ def test_a_face_too_small_for_its_blur_is_refused_with_the_reason(services):
 
 def test_only_kept_events_with_a_face_can_be_confirmed(services):
     left = services.stores.events.add(CameraEvent("left", "porch", "Dave", time.time()))
+    assert verdict(services, left.id) == FaceNotKept.code
     with pytest.raises(FaceNotKept):
         positives(services).add(left.id, "Dave")
     with pytest.raises(EventNotFound):

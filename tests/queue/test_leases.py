@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import redis
 
+from app.cameras.evidence import Evidence
 from app.cameras.sharing import Relay, deliver
-from app.domain import Box
+from app.domain import Box, Nearest
 from app.pipeline.tracking import Observation
 from app.queue.broker import EVENTS, key
 from app.queue.leases import Leases, holder
@@ -65,11 +66,11 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple] = []
 
-    def recognized(self, camera, privacy, resident, confidence, seen=None) -> None:
-        self.calls.append(("recognized", camera, privacy, resident, confidence, seen))
+    def recognized(self, camera, privacy, resident, confidence, seen=None, evidence=None) -> None:
+        self.calls.append(("recognized", camera, privacy, resident, confidence, seen, evidence))
 
-    def unknown(self, camera, privacy, seen=None) -> None:
-        self.calls.append(("unknown", camera, privacy, seen))
+    def unknown(self, camera, privacy, seen=None, evidence=None) -> None:
+        self.calls.append(("unknown", camera, privacy, seen, evidence))
 
     def unrecognisable(self, camera, privacy) -> None:
         self.calls.append(("unrecognisable", camera, privacy))
@@ -84,7 +85,8 @@ def test_a_relayed_event_reaches_the_front_as_the_watcher_reported_it(r):
     relay = Relay(leases)
     embedding = (np.arange(128) / 7).astype(np.float32)
     face = Observation(12, Box(40, 30, 96, 104), None, embedding, 143.5)
-    relay.recognized("gate", 9, "Alice", 87, face)
+    crop = np.zeros((8, 8, 3), np.uint8)
+    relay.recognized("gate", 9, "Alice", 87, face, Evidence(Nearest("Alice", 0.03, 0.045), crop))
     relay.unknown("gate", 9)
     relay.seen("gate", "Alice")
     relay.seen("gate", "Alice")  # within SEEN_EVERY_S: not sent again
@@ -93,13 +95,15 @@ def test_a_relayed_event_reaches_the_front_as_the_watcher_reported_it(r):
     front = Recorder()
     while (raw := r.lpop(key(EVENTS))) is not None:
         deliver(front, json.loads(raw))
-    (kind, camera, privacy, resident, confidence, seen), *rest = front.calls
+    (kind, camera, privacy, resident, confidence, seen, evidence), *rest = front.calls
     assert (kind, camera, privacy, resident, confidence) == ("recognized", "gate", 9, "Alice", 87)
     # what the front keeps of the face (Watching._face): embedding, size and sharpness
     assert np.array_equal(seen.embedding, embedding)
     assert (seen.box.w, seen.box.h, seen.sharpness) == (96, 104, 143.5)
+    # the track's best match is relayed; its face crop stays on the worker
+    assert evidence == Evidence(Nearest("Alice", 0.03, 0.045))
     assert rest == [
-        ("unknown", "gate", 9, None),
+        ("unknown", "gate", 9, None, None),
         ("seen", "gate", "Alice"),
         ("unrecognisable", "gate", 17),
     ]

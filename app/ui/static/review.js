@@ -1,8 +1,19 @@
 // Review page: "This is <resident>" for a recognition or an unknown face (POST
-// /events/<id>/is/<name>): the service answers whether the face was added or why not (too small
-// for its blur, a near-duplicate). Confirmed faces can be forgotten. Uses ui.js's call, message
-// and confirmThen.
+// /events/<id>/is/<name>). Nothing is chosen at first: Confirm waits for a resident, and stays
+// off where the page says a confirmation would not be kept (too small for its blur, a
+// near-duplicate). Confirmed faces can be forgotten. Uses ui.js's call, message and confirmThen.
 "use strict";
+
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-id]");
+  if (!select) return;
+  const { id } = select.dataset;
+  const verdict = document.getElementById(`verdict-${id}`);
+  const confirm = document.querySelector(`button[data-action="this-is"][data-id="${id}"]`);
+  confirm.disabled = !select.value || !verdict.hasAttribute("data-kept");
+  const who = verdict.querySelector(".who");
+  if (who) who.textContent = select.value || "the resident you choose";
+});
 
 document.addEventListener("click", (event) => {
   const button = event.target.closest("button[data-action]");

@@ -49,8 +49,11 @@ function enrollForm(form) {
     const summary = reply.ok
       ? `${reply.data.resident.name} enrolled with ${reply.data.accepted.length} photo(s).`
       : message(reply.data, `Enrollment failed (${reply.status}).`);
-    const link = el("a", "Show the updated list", { href: "/ui/residents" });
-    out.replaceChildren(el("p", summary, { role: "status" }), verdictList(files, reply.data), link);
+    out.replaceChildren(el("p", summary, { role: "status" }), verdictList(files, reply.data));
+    if (reply.ok) {
+      form.reset();
+      refresh("residents");
+    }
   });
 }
 
@@ -92,7 +95,7 @@ document.addEventListener("click", (event) => {
   const path = encodeURIComponent(name || "");
   if (action === "delete-resident") {
     confirmThen(`Delete ${name}, their photos and everything learnt about them?`, "DELETE",
-      `/residents/${path}`, () => window.location.reload());
+      `/residents/${path}`, () => refresh("residents"));
   } else if (action === "delete-negative") {
     confirmThen(`Forget this "not ${name}" face?`, "DELETE",
       `/residents/${path}/negatives/${id}`, () => window.location.reload());
@@ -113,6 +116,22 @@ document.addEventListener("click", (event) => {
     });
   }
 });
+
+// Shows what changed without reloading the page: the page is fetched again and the element
+// `id` replaced by its new version, which is returned (the element as it was if the fetch
+// failed). Forms in it keep working: their handlers are delegated.
+async function refresh(id) {
+  const current = document.getElementById(id);
+  const response = await fetch(window.location.href, { credentials: "same-origin" });
+  if (!response.ok) return current;
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = page.getElementById(id);
+  if (!fresh) return current;
+  current.replaceWith(fresh);
+  [fresh, ...fresh.querySelectorAll("table")].filter((t) => t.tagName === "TABLE")
+    .forEach(labelCells);
+  return fresh;
+}
 
 // At phone width the tables stack their cells (ui.css) and hide the header: each cell shows its
 // column's label from data-label, copied here from the header (rows added later call it again).
