@@ -6,6 +6,7 @@ then not named. Every page is screenshotted to tests/artifacts/."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import requests
 from playwright.sync_api import expect
@@ -15,6 +16,7 @@ from tests.bus.wait import until
 from tests.conftest import FACES
 from tests.e2e.test_openapi import schema_check
 
+SAMPLE_ALICE = Path(__file__).resolve().parents[2] / "database" / "Alice"
 WAIT_MS = 120_000  # generous: models on a shared 2-core machine
 
 
@@ -131,8 +133,9 @@ def test_a_recognition_marked_wrong_is_not_named_again(page, ui_server):
 
 
 def test_feedback_routes_answer_as_documented_and_go_with_the_resident(ui_server):
-    """Runs last in this module: it deletes Alice. The JSON routes behind "Not Alice", checked
-    against the OpenAPI description; deleting the resident erases her negatives."""
+    """The JSON routes behind "Not Alice", checked against the OpenAPI description; deleting the
+    resident erases her negatives. Alice is enrolled again afterwards, from the same photos, so
+    the session's server is left as this test found it."""
     url, key = ui_server.url, {"X-API-Key": API_KEY}
     doc = requests.get(f"{url}/openapi.json", headers=key, timeout=30).json()
 
@@ -159,5 +162,18 @@ def test_feedback_routes_answer_as_documented_and_go_with_the_resident(ui_server
 
     requests.post(f"{url}/events/{event}/wrong", headers=key, timeout=10).raise_for_status()
     requests.delete(f"{url}/residents/Alice", headers=key, timeout=60).raise_for_status()
-    with sqlite3.connect(ui_server.state_dir / "state.sqlite3") as db:
-        assert db.execute("SELECT count(*) FROM negatives WHERE name = 'Alice'").fetchone() == (0,)
+    try:
+        with sqlite3.connect(ui_server.state_dir / "state.sqlite3") as db:
+            erased = db.execute("SELECT count(*) FROM negatives WHERE name = 'Alice'").fetchone()
+        assert erased == (0,)
+    finally:
+        photos = [open(p, "rb") for p in sorted(SAMPLE_ALICE.glob("*.jpg"))]  # noqa: SIM115
+        try:
+            files = [("file", (p.name, p, "image/jpeg")) for p in photos]
+            again = requests.post(
+                f"{url}/residents", headers=key, data={"name": "Alice"}, files=files, timeout=120
+            )
+        finally:
+            for p in photos:
+                p.close()
+        assert again.status_code == 201, again.text
