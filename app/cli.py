@@ -140,8 +140,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from app.cameras.hosting import watcher_factory
     from app.cameras.sharing import Holder
-    from app.cameras.watching import watcher_factory
     from app.log_redaction import configure_logging
     from app.queue.worker import run_worker
     from app.services import build_recognition

@@ -13,7 +13,9 @@ import cv2
 
 from app.analyses import Analyses
 from app.bus import Bus, build_bus
+from app.cameras.evidence import FaceCrops
 from app.cameras.feed import EventFeed
+from app.cameras.hosting import CameraHost, LocalHost, watcher_factory
 from app.cameras.registry import CameraRegistry
 from app.cameras.sharing import Roster
 from app.cameras.watching import Watching
@@ -120,6 +122,7 @@ class Services:
         )
         bus = build_bus(settings, stores.outbox, stores.slugs)
         feed = EventFeed(stores.events, bus, settings.event_stream_clients)
+        crops = FaceCrops()
         analyses = Analyses(
             recognition, bus, settings.bus_progress_interval_s, settings.request_timeout_s
         )
@@ -148,7 +151,14 @@ class Services:
             dht_requests,
             cameras,
             Watching(
-                settings, cameras, recognition, feed, bus, stores.announced, _roster(settings)
+                settings,
+                cameras,
+                recognition,
+                feed,
+                bus,
+                stores.announced,
+                _camera_host(settings, recognition, crops),
+                crops,
             ),
         )
 
@@ -217,9 +227,12 @@ def _recognition(
     )
 
 
-def _roster(settings: Settings) -> Roster | None:
-    """With QUEUE_URL, the watched cameras run on the queue workers (docs/scale.md)."""
-    return Roster(client(settings.queue_url)) if settings.queue_url else None
+def _camera_host(settings: Settings, recognition: Recognition, crops: FaceCrops) -> CameraHost:
+    """Where the watched cameras run: here, or with QUEUE_URL on the queue workers
+    (docs/scale.md)."""
+    if settings.queue_url:
+        return Roster(client(settings.queue_url))
+    return LocalHost(watcher_factory(settings, recognition), crops)
 
 
 def _url_policy(settings: Settings) -> UrlPolicy:

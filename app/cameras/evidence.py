@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,12 +18,6 @@ from app.pipeline.tracking import Track
 
 KEPT = 50  # face crops held, the newest events' (the Review page lists 50 events)
 CROP_MARGIN = 0.25  # of the box's size, on each side: the face with a little of its context
-
-
-@dataclass(frozen=True)
-class Evidence:
-    best: Nearest | None = None
-    crop: np.ndarray | None = None  # blurred pixels of the face, only with UI_SNAPSHOTS
 
 
 def best_match(track: Track) -> Nearest | None:

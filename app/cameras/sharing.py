@@ -14,25 +14,22 @@ camera changes hands; a killed worker's cameras are claimed within LEASE_TTL_S +
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
 
-import numpy as np
 import redis
 
-from app.cameras.evidence import Evidence
+from app.cameras import reports
+from app.cameras.hosting import WatcherFactory
 from app.cameras.registry import Camera
-from app.cameras.watcher import CONNECTING, CameraStatus, Reporter, Watcher
-from app.domain import Box, Nearest
-from app.pipeline.tracking import Observation
+from app.cameras.reports import Report, Reporter, Seen
+from app.cameras.watcher import CONNECTING, STOPPED, CameraStatus, Watcher
+from app.pipeline.privacy import BlurredFrame
 from app.queue.broker import CAMERA_STATUS, EVENTS, ROSTER, key
 from app.queue.leases import Leases
 from app.queue.registry import live_workers
@@ -50,7 +47,8 @@ UNHELD = CameraStatus(CONNECTING, last_error="waiting for a queue worker to hold
 
 
 class Roster:
-    """The front's side: publishes the watched cameras and relays the workers' events."""
+    """The front's side, a CameraHost (app/cameras/hosting.py): publishes the watched cameras
+    and relays the workers' reports."""
 
     def __init__(self, r: redis.Redis) -> None:
         self._r = r
@@ -58,16 +56,17 @@ class Roster:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def publish(self, cameras: dict[str, Camera]) -> None:
-        self._cameras = dict(cameras)
+    def apply(self, wanted: dict[str, Camera]) -> None:
+        """The queue workers watch these cameras."""
+        self._cameras = dict(wanted)
         try:
             self._write()
         except redis.RedisError as exc:  # written again at the next relay round
             log.warning("camera roster not published: %s", exc)
 
-    def start(self, reporter: Reporter) -> None:
+    def start(self, report: Reporter) -> None:
         self._thread = threading.Thread(
-            target=self._relay, args=(reporter,), name="camera-relay", daemon=True
+            target=self._relay, args=(report,), name="camera-relay", daemon=True
         )
         self._thread.start()
 
@@ -80,17 +79,22 @@ class Roster:
             self._r.delete(key(ROSTER))
 
     def status(self, name: str) -> CameraStatus:
+        if name not in self._cameras:
+            return CameraStatus(STOPPED)
         try:
             value = self._r.get(key(CAMERA_STATUS, name))
         except redis.RedisError:
             value = None
         return CameraStatus(**json.loads(value)) if value else UNHELD
 
+    def snapshot(self, name: str) -> BlurredFrame | None:
+        return None  # the frames stay on the worker that watches the camera
+
     def _write(self) -> None:
         roster = {name: asdict(c) for name, c in self._cameras.items()}
         self._r.set(key(ROSTER), json.dumps(roster), px=int(ROSTER_TTL_S * 1000))
 
-    def _relay(self, reporter: Reporter) -> None:
+    def _relay(self, report: Reporter) -> None:
         written = 0.0
         while not self._stop.is_set():
             try:
@@ -99,7 +103,7 @@ class Roster:
                     written = time.monotonic()
                 got = self._r.blpop([key(EVENTS)], timeout=RELAY_WAIT_S)
                 if got is not None:
-                    deliver(reporter, json.loads(got[1]))
+                    report(reports.decode(got[1]))
             except redis.RedisError as exc:
                 log.warning("camera events not relayed: %s", exc)
                 self._stop.wait(RELAY_WAIT_S)
@@ -107,110 +111,28 @@ class Roster:
                 log.exception("camera event not relayed")
 
 
-def deliver(reporter: Reporter, message: dict[str, Any]) -> None:
-    """Call `reporter` as the worker's watcher called its own (see Relay)."""
-    kind, camera = message["kind"], message["camera"]
-    if kind == "seen":
-        reporter.seen(camera, message["resident"])
-    elif kind == "recognized":
-        seen = _observation(message.get("face"))
-        reporter.recognized(
-            camera,
-            message["privacy"],
-            message["resident"],
-            message["confidence"],
-            seen,
-            _evidence(message.get("best")),
-        )
-    elif kind == "unknown":
-        seen = _observation(message.get("face"))
-        reporter.unknown(camera, message["privacy"], seen, _evidence(message.get("best")))
-    elif kind == "unrecognisable":
-        reporter.unrecognisable(camera, message["privacy"])
-
-
-def _face(seen: Observation | None) -> dict[str, Any] | None:
-    """What the front keeps of an event's face (Watching._face): embedding, size, sharpness."""
-    if seen is None or seen.embedding is None:
-        return None
-    vector = np.asarray(seen.embedding, dtype=np.float32)
-    return {
-        "embedding": base64.b64encode(vector.tobytes()).decode(),
-        "w": seen.box.w,
-        "h": seen.box.h,
-        "sharpness": seen.sharpness,
-    }
-
-
-def _observation(face: dict[str, Any] | None) -> Observation | None:
-    """The observation `_face` described: only what the front reads of it is filled in."""
-    if face is None:
-        return None
-    vector = np.frombuffer(base64.b64decode(face["embedding"]), np.float32)
-    box = Box(0, 0, face["w"], face["h"])
-    return Observation(0, box, None, vector, face["sharpness"])
-
-
-def _best(evidence: Evidence | None) -> dict[str, Any] | None:
-    return asdict(evidence.best) if evidence and evidence.best else None
-
-
-def _evidence(best: dict[str, Any] | None) -> Evidence | None:
-    return Evidence(Nearest(**best)) if best else None
-
-
 class Relay:
-    """A worker's Reporter: each call becomes a message for the front, sent only while this
-    worker holds the camera's lease."""
+    """A worker's Reporter: each report becomes a message for the front, sent only while this
+    worker holds the camera's lease (a face crop stays here: `reports.encode`)."""
 
     def __init__(self, leases: Leases) -> None:
         self._leases = leases
         self._seen: dict[tuple[str, str], float] = {}
 
-    def recognized(
-        self,
-        camera: str,
-        privacy: int,
-        resident: str,
-        confidence: int,
-        seen: Observation | None = None,
-        evidence: Evidence | None = None,
-    ) -> None:
-        self._send(
-            camera,
-            kind="recognized",
-            privacy=privacy,
-            resident=resident,
-            confidence=confidence,
-            face=_face(seen),
-            best=_best(evidence),
-        )
-
-    def unknown(
-        self,
-        camera: str,
-        privacy: int,
-        seen: Observation | None = None,
-        evidence: Evidence | None = None,
-    ) -> None:
-        self._send(camera, kind="unknown", privacy=privacy, face=_face(seen), best=_best(evidence))
-
-    def unrecognisable(self, camera: str, privacy: int) -> None:
-        self._send(camera, kind="unrecognisable", privacy=privacy)
-
-    def seen(self, camera: str, resident: str) -> None:
-        now = time.monotonic()
-        if now - self._seen.get((camera, resident), -math.inf) >= SEEN_EVERY_S:
-            self._seen[(camera, resident)] = now
-            self._send(camera, kind="seen", resident=resident)
-
-    def _send(self, camera: str, **fields: Any) -> None:
-        message = json.dumps({"camera": camera, **fields})
+    def __call__(self, report: Report) -> None:
+        if isinstance(report, Seen):
+            now, seen = time.monotonic(), (report.camera, report.resident)
+            if now - self._seen.get(seen, -math.inf) < SEEN_EVERY_S:
+                return
+            self._seen[seen] = now
+        kind = type(report).__name__
         try:
-            if not self._leases.push_if_held(camera, key(EVENTS), message, MAX_PENDING):
-                log.warning("camera %s: lease lost; %s not reported", camera, fields["kind"])
+            if not self._leases.push_if_held(
+                report.camera, key(EVENTS), reports.encode(report), MAX_PENDING
+            ):
+                log.warning("camera %s: lease lost; %s not reported", report.camera, kind)
         except redis.RedisError as exc:
-            log.warning("camera %s: %s not reported: %s", camera, fields["kind"], exc)
+            log.warning("camera %s: %s not reported: %s", report.camera, kind, exc)
 
 
 class Holder:
@@ -220,7 +142,7 @@ class Holder:
         self,
         r: redis.Redis,
         owner: str,
-        build: Callable[[Camera, Reporter], Watcher],
+        build: WatcherFactory,
     ) -> None:
         self._r, self._build = r, build
         self._leases = Leases(r, owner, LEASE_TTL_S)

@@ -17,19 +17,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+
+import numpy as np
 
 from app.backoff import Backoff
-from app.cameras.evidence import Evidence, best_match, face_crop
+from app.cameras.evidence import best_match, face_crop
 from app.cameras.face_widths import FaceWidths
 from app.cameras.failure_log import FailureLog
+from app.cameras.reports import Recognized, Reporter, Seen, SeenFace, Unknown, Unrecognisable
 from app.errors import AppError
 from app.pipeline.analyze import Analyzer, Stream
 from app.pipeline.gallery import Gallery
 from app.pipeline.live import NewestFrame
 from app.pipeline.motion import MotionGate
 from app.pipeline.privacy import BlurredFrame, PrivacyLevel
-from app.pipeline.tracking import Observation, Track, unknown_after
+from app.pipeline.tracking import Track, unknown_after
 
 log = logging.getLogger(__name__)
 
@@ -58,27 +60,6 @@ class CameraStatus:
     last_error: str | None = None
     faces_seen: int = 0  # face boxes detected lately (app/cameras/face_widths.py)
     median_face_px: int | None = None  # their median width
-
-
-class Reporter(Protocol):
-    def recognized(
-        self,
-        camera: str,
-        privacy: int,
-        resident: str,
-        confidence: int,
-        seen: Observation | None = None,
-        evidence: Evidence | None = None,
-    ) -> None: ...
-    def unknown(
-        self,
-        camera: str,
-        privacy: int,
-        seen: Observation | None = None,
-        evidence: Evidence | None = None,
-    ) -> None: ...
-    def unrecognisable(self, camera: str, privacy: int) -> None: ...
-    def seen(self, camera: str, resident: str) -> None: ...
 
 
 class Watcher:
@@ -193,17 +174,15 @@ class Watcher:
             ))  # fmt: skip
 
     def _report(self, track: Track, stream: Stream, reported: set[int]) -> None:
-        name = track.identity(stream.confirm)
+        report, name = self._reporter, track.identity(stream.confirm)
         if name is not None:
             if track.id not in reported:
                 reported.add(track.id)
-                named = [o for o in track.embedded if o.match.name == name]
-                confidence = int(statistics.median(o.match.confidence for o in named))
-                # its face is kept with the event, for "that was not me" and "this is X"
-                self._reporter.recognized(
-                    self.name, self.privacy, name, confidence, named[-1], self._evidence(track)
-                )
-            self._reporter.seen(self.name, name)
+                named = [(o, m) for o, m in track.matched() if m.name == name]
+                confidence = int(statistics.median(m.confidence for _, m in named))
+                face, best, crop = SeenFace.of(named[-1][0]), best_match(track), self._crop(track)
+                report(Recognized(self.name, self.privacy, name, confidence, face, best, crop))
+            report(Seen(self.name, name))
         elif (
             track.id not in reported
             and track.is_face
@@ -212,13 +191,14 @@ class Watcher:
         ):
             reported.add(track.id)
             if track.unrecognisable():  # too small for its blur: not a stranger, not anyone
-                self._reporter.unrecognisable(self.name, self.privacy)
-            else:  # the largest view of the stranger is kept, for "this is X"
+                report(Unrecognisable(self.name, self.privacy))
+            else:  # the largest view of the stranger is kept
                 largest = max(track.embedded, key=lambda o: min(o.box.w, o.box.h))
-                self._reporter.unknown(self.name, self.privacy, largest, self._evidence(track))
+                face, best, crop = SeenFace.of(largest), best_match(track), self._crop(track)
+                report(Unknown(self.name, self.privacy, face, best, crop))
 
-    def _evidence(self, track: Track) -> Evidence:
-        """For the review of the track's event: its best match, and with `keep_latest` its face
-        in the frame just analysed (where the track was last seen), already blurred."""
+    def _crop(self, track: Track) -> np.ndarray | None:
+        """With `keep_latest`, the track's face in the frame just analysed (where it was last
+        seen), already blurred, for the review of its event."""
         frame = self.latest
-        return Evidence(best_match(track), face_crop(frame, track.box) if frame else None)
+        return face_crop(frame, track.box) if frame else None

@@ -1,8 +1,9 @@
 """The watched cameras as a whole: one Watcher per camera with `watch`, started and stopped with
 the service and whenever the registry changes; presence across cameras (`left` after
 PRESENCE_TIMEOUT_S); the Home Assistant entities of residents and watched cameras kept in step
-with the gallery and the registry (docs/cameras.md). With QUEUE_URL the watchers run on the queue
-workers instead (app/cameras/sharing.py) and their events come back here through the Roster."""
+with the gallery and the registry (docs/cameras.md). Where the watchers run is the CameraHost's
+business (app/cameras/hosting.py): here, or with QUEUE_URL on the queue workers, whose reports
+come back through the Roster (app/cameras/sharing.py)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,17 @@ from collections.abc import Callable
 
 from app.bus import Bus
 from app.bus.events import EntityEvent, EntityKind
-from app.cameras.evidence import Evidence, FaceCrops
+from app.cameras.evidence import FaceCrops
 from app.cameras.feed import EventFeed
+from app.cameras.hosting import CameraHost
 from app.cameras.presence import Presence
-from app.cameras.registry import Camera, CameraRegistry
-from app.cameras.sharing import Roster
-from app.cameras.watcher import STOPPED, CameraStatus, Reporter, Watcher, WatchRules
+from app.cameras.registry import CameraRegistry
+from app.cameras.reports import Recognized, Report, Seen, SeenFace, Unrecognisable
+from app.cameras.watcher import CameraStatus
 from app.config import Settings
 from app.domain import CameraEvent, Nearest
-from app.pipeline.gallery import Gallery
-from app.pipeline.live import NewestFrame
-from app.pipeline.privacy import BlurredFrame, PrivacyLevel
+from app.pipeline.privacy import PrivacyLevel
 from app.pipeline.quality import normalise
-from app.pipeline.tracking import Observation
 from app.recognition import Recognition
 from app.store.announced import Announced
 from app.store.events import FaceEmbedding
@@ -44,19 +43,18 @@ class Watching:
         feed: EventFeed,
         bus: Bus,
         announced: Announced,
-        roster: Roster | None = None,
+        host: CameraHost,
+        crops: FaceCrops,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """With a `roster` (QUEUE_URL), the queue workers watch the cameras, not this process."""
-        self.registry, self.feed = registry, feed
-        self.crops = FaceCrops()  # with UI_SNAPSHOTS: each new event's blurred face, in memory
+        """`host` watches the cameras (this process, or the queue workers); `crops` holds the
+        blurred face of each new event with UI_SNAPSHOTS, in memory."""
+        self.registry, self.feed, self.crops = registry, feed, crops
         self.presence = Presence(settings.presence_timeout_s, clock)
         self._settings, self._recognition = settings, recognition
         self._bus, self._announced, self._clock = bus, announced, clock
-        self._roster = roster
-        self._new_watcher = watcher_factory(settings, recognition)
+        self._host = host
         self._wanted: list[str] = []
-        self._watchers: dict[str, tuple[Camera, Watcher]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="presence", daemon=True)
@@ -67,127 +65,71 @@ class Watching:
         """Announce every resident and watched camera, start their watchers and the ticker."""
         self._started = True
         self._announce(RESIDENT, self._residents(), announce_all=True)
+        self._host.start(self.report)
         self.apply(announce_all=True)
-        if self._roster is not None:
-            self._roster.start(self)
         self._ticker.start()
 
     def stop(self) -> None:
         self._stop.set()
         with self._lock:
             self._started = False
-            watchers, self._watchers = self._watchers, {}
-        for name, (_, watcher) in watchers.items():
-            self._stop_watcher(name, watcher)
-        if self._roster is not None:
-            self._roster.stop()
+            self._host.stop()
         self.feed.close()
 
     def apply(self, announce_all: bool = False) -> None:
-        """Start, restart or stop watchers to match the registry's cameras with `watch`."""
+        """Watch the registry's cameras with `watch`, and only those."""
         with self._lock:
             if not self._started:
                 return
             wanted = {c.name: c for c in self.registry.all() if c.watch}
             self._wanted = sorted(wanted)
-            if self._roster is not None:
-                self._roster.publish(wanted)  # the queue workers watch them
-            else:
-                self._watch_here(wanted)
+            self._host.apply(wanted)
             self._announce(CAMERA, set(wanted), announce_all)
 
-    def _watch_here(self, wanted: dict[str, Camera]) -> None:
-        for name, (camera, watcher) in list(self._watchers.items()):
-            if wanted.get(name) != camera:
-                self._stop_watcher(name, watcher)
-                del self._watchers[name]
-        for name, camera in wanted.items():
-            if name not in self._watchers:
-                watcher = self._new_watcher(camera, self)
-                self._watchers[name] = (camera, watcher)
-                watcher.start()
-
-    def _stop_watcher(self, name: str, watcher: Watcher) -> None:
-        watcher.stop()
-        self.crops.forget(name)
-
     def status(self, name: str) -> CameraStatus:
-        if self._roster is not None:
-            return self._roster.status(name) if name in self._wanted else CameraStatus(STOPPED)
-        entry = self._watchers.get(name)
-        return entry[1].status if entry else CameraStatus(STOPPED)
+        return self._host.status(name)
+
+    def statuses(self) -> list[CameraStatus]:
+        return [self._host.status(name) for name in self._wanted]
 
     def has_snapshot(self, name: str) -> bool:
-        return self._latest(name) is not None
+        return self._host.snapshot(name) is not None
 
     def snapshot(self, name: str, side: int) -> bytes | None:
         """The latest frame a watcher analysed (already blurred at the camera's privacy level) as
         a JPEG at most `side` pixels wide and high; None when UI_SNAPSHOTS is off or none yet."""
-        frame = self._latest(name)
+        frame = self._host.snapshot(name)
         return None if frame is None else normalise(frame.pixels, side)
 
-    def _latest(self, name: str) -> BlurredFrame | None:
-        entry = self._watchers.get(name)
-        return entry[1].latest if entry else None
-
-    def statuses(self) -> list[CameraStatus]:
-        if self._roster is not None:
-            return [self._roster.status(name) for name in self._wanted]
-        return [watcher.status for _, watcher in list(self._watchers.values())]
-
-    # Reporter, called by the watchers' threads (or, with QUEUE_URL, by the Roster's relay)
-
-    def recognized(
-        self,
-        camera: str,
-        privacy: int,
-        resident: str,
-        confidence: int,
-        seen: Observation | None = None,
-        evidence: Evidence | None = None,
-    ) -> None:
-        self.presence.seen(resident, camera)
-        event = CameraEvent("recognized", camera, resident, self._clock(), confidence, privacy)
-        self._emit_face(event, privacy, seen, evidence)
-
-    def unknown(
-        self,
-        camera: str,
-        privacy: int,
-        seen: Observation | None = None,
-        evidence: Evidence | None = None,
-    ) -> None:
-        event = CameraEvent("unknown", camera, None, self._clock(), None, privacy)
-        self._emit_face(event, privacy, seen, evidence)
-
-    def _emit_face(
-        self,
-        event: CameraEvent,
-        privacy: int,
-        seen: Observation | None,
-        evidence: Evidence | None,
-    ) -> None:
-        best = evidence.best if evidence else None
-        stored = self.feed.emit(event, self._face(privacy, seen, best))
-        if evidence is not None and evidence.crop is not None and event.camera is not None:
-            self.crops.keep(stored.id, event.camera, evidence.crop)
-
-    def unrecognisable(self, camera: str, privacy: int) -> None:
-        self._emit("unrecognisable", camera, None, None, privacy)
-
-    def seen(self, camera: str, resident: str) -> None:
-        self.presence.seen(resident, camera)
+    def report(self, report: Report) -> None:
+        """What the watchers report (from their threads, or the Roster's relay)."""
+        if isinstance(report, Seen):
+            self.presence.seen(report.resident, report.camera)
+        elif isinstance(report, Unrecognisable):
+            self._emit("unrecognisable", report.camera, None, None, report.privacy)
+        else:
+            if isinstance(report, Recognized):
+                self.presence.seen(report.resident, report.camera)
+                resident, confidence = report.resident, report.confidence
+            else:
+                resident, confidence = None, None
+            kind = "recognized" if resident else "unknown"
+            event = CameraEvent(
+                kind, report.camera, resident, self._clock(), confidence, report.privacy
+            )
+            stored = self.feed.emit(event, self._face(report.privacy, report.face, report.best))
+            if report.crop is not None:
+                self.crops.keep(stored.id, report.camera, report.crop)
 
     def _face(
-        self, privacy: int, seen: Observation | None, best: Nearest | None
+        self, privacy: int, face: SeenFace | None, best: Nearest | None
     ) -> FaceEmbedding | None:
         """What an event keeps of the face it is about: embedding, chip profile, size, sharpness,
         and the track's best match."""
-        if seen is None or seen.embedding is None:
+        if face is None:
             return None
         profile = self._recognition.analyzer.profile(PrivacyLevel(privacy))
-        face_px = min(seen.box.w, seen.box.h)
-        return FaceEmbedding(profile.model_id, seen.embedding, face_px, seen.sharpness, best)
+        return FaceEmbedding(profile.model_id, face.embedding, face.face_px, face.sharpness, best)
 
     def _emit(
         self,
@@ -223,40 +165,3 @@ class Watching:
         for name in sorted(current if announce_all else current - before):
             self._bus.publish(EntityEvent(kind, name, present=True))
         self._announced.replace(kind, current)
-
-
-def watcher_factory(
-    settings: Settings, recognition: Recognition
-) -> Callable[[Camera, Reporter], Watcher]:
-    """How a camera's Watcher is made, here or on a queue worker (app/cameras/sharing.py)."""
-    rules = WatchRules(
-        settings.motion_threshold,
-        settings.motion_hold_s,
-        settings.watch_idle_detect_s,
-        settings.confirm_frames,
-    )
-
-    def gallery() -> Gallery:
-        """The default gallery (refreshed: residents enrolled meanwhile are in it)."""
-        return recognition.gallery(settings.residents_dir)
-
-    def new_watcher(camera: Camera, reporter: Reporter) -> Watcher:
-        privacy = PrivacyLevel(camera.privacy_parameter)
-
-        def open_frames(abandon: threading.Event) -> NewestFrame:
-            return NewestFrame(
-                camera.target, privacy, recognition.limits, camera.analysis_fps, abandon
-            )
-
-        return Watcher(
-            camera.name,
-            camera.privacy_parameter,
-            open_frames,
-            recognition.analyzer,
-            gallery,
-            rules,
-            reporter,
-            keep_latest=settings.ui_snapshots,
-        )
-
-    return new_watcher

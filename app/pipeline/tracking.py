@@ -61,6 +61,10 @@ class Track:
     def embedded(self) -> list[Observation]:
         return [o for o in self.observations if o.match is not None]
 
+    def matched(self) -> list[tuple[Observation, Match]]:
+        """The embedded observations, each with its match."""
+        return [(o, o.match) for o in self.observations if o.match is not None]
+
     def identity(self, confirm_frames: int) -> str | None:
         votes = self.votes()
         if not votes:
@@ -71,13 +75,13 @@ class Track:
 
     def unrecognisable(self) -> bool:
         """Most embedded observations were too small for their blur to be told apart."""
-        embedded = self.embedded
-        return bool(embedded) and 2 * sum(o.match.unrecognisable for o in embedded) > len(embedded)
+        matches = [m for _, m in self.matched()]
+        return bool(matches) and 2 * sum(m.unrecognisable for m in matches) > len(matches)
 
     def decided(self, confirm_frames: int) -> bool:
         """True when one more embedding is unlikely to change the verdict: the latest
         `confirm_frames` matches name one resident, or the latest `unknown_after` name nobody."""
-        names = [o.match.name for o in self.embedded]
+        names = [m.name for _, m in self.matched()]
         named, nobody = names[-confirm_frames:], names[-unknown_after(confirm_frames) :]
         if len(named) == confirm_frames and named[0] is not None and len(set(named)) == 1:
             return True
@@ -149,7 +153,7 @@ def summarize(tracks: list[Track], confirm_frames: int, fps: float, max_labels: 
             continue
         frames_of.setdefault(name, set()).update(o.frame for o in track.observations)
         confidences.setdefault(name, []).extend(
-            o.match.confidence for o in track.embedded if o.match.name == name
+            m.confidence for _, m in track.matched() if m.name == name
         )
     sightings = []
     for name, frames in frames_of.items():

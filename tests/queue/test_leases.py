@@ -1,10 +1,9 @@
 """Camera leases on a real redis-server: one holder at a time, only the holder renews, releases
-or pushes, an expired lease is free for another worker, and the Relay's events cross to a
-Reporter intact (the front's side, app/cameras/sharing.py)."""
+or pushes, an expired lease is free for another worker, and the Relay's reports cross to
+the front intact (app/cameras/sharing.py, app/cameras/reports.py)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 
@@ -12,10 +11,9 @@ import numpy as np
 import pytest
 import redis
 
-from app.cameras.evidence import Evidence
-from app.cameras.sharing import Relay, deliver
-from app.domain import Box, Nearest
-from app.pipeline.tracking import Observation
+from app.cameras.reports import Recognized, Seen, SeenFace, Unknown, Unrecognisable, decode
+from app.cameras.sharing import Relay
+from app.domain import Nearest
 from app.queue.broker import EVENTS, key
 from app.queue.leases import Leases, holder
 from tests.queue.cluster import RedisServer
@@ -62,48 +60,28 @@ def test_pending_events_are_trimmed_to_the_newest(r):
     assert r.lrange("q3", 0, -1) == [b"2", b"3", b"4"]
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple] = []
-
-    def recognized(self, camera, privacy, resident, confidence, seen=None, evidence=None) -> None:
-        self.calls.append(("recognized", camera, privacy, resident, confidence, seen, evidence))
-
-    def unknown(self, camera, privacy, seen=None, evidence=None) -> None:
-        self.calls.append(("unknown", camera, privacy, seen, evidence))
-
-    def unrecognisable(self, camera, privacy) -> None:
-        self.calls.append(("unrecognisable", camera, privacy))
-
-    def seen(self, camera, resident) -> None:
-        self.calls.append(("seen", camera, resident))
-
-
-def test_a_relayed_event_reaches_the_front_as_the_watcher_reported_it(r):
+def test_a_relayed_report_reaches_the_front_as_the_watcher_made_it(r):
     leases = Leases(r, "worker-a", 5.0)
     assert leases.claim("gate")
     relay = Relay(leases)
-    embedding = (np.arange(128) / 7).astype(np.float32)
-    face = Observation(12, Box(40, 30, 96, 104), None, embedding, 143.5)
+    face = SeenFace((np.arange(128) / 7).astype(np.float32), 96, 143.5)
     crop = np.zeros((8, 8, 3), np.uint8)
-    relay.recognized("gate", 9, "Alice", 87, face, Evidence(Nearest("Alice", 0.03, 0.045), crop))
-    relay.unknown("gate", 9)
-    relay.seen("gate", "Alice")
-    relay.seen("gate", "Alice")  # within SEEN_EVERY_S: not sent again
-    relay.unrecognisable("gate", 17)
-    relay.unknown("elsewhere", 9)  # not held: refused
-    front = Recorder()
+    best = Nearest("Alice", 0.03, 0.045)
+    relay(Recognized("gate", 9, "Alice", 87, face, best, crop))
+    relay(Unknown("gate", 9))
+    relay(Seen("gate", "Alice"))
+    relay(Seen("gate", "Alice"))  # within SEEN_EVERY_S: not sent again
+    relay(Unrecognisable("gate", 17))
+    relay(Unknown("elsewhere", 9))  # not held: refused
+    front = []
     while (raw := r.lpop(key(EVENTS))) is not None:
-        deliver(front, json.loads(raw))
-    (kind, camera, privacy, resident, confidence, seen, evidence), *rest = front.calls
-    assert (kind, camera, privacy, resident, confidence) == ("recognized", "gate", 9, "Alice", 87)
-    # what the front keeps of the face (Watching._face): embedding, size and sharpness
-    assert np.array_equal(seen.embedding, embedding)
-    assert (seen.box.w, seen.box.h, seen.sharpness) == (96, 104, 143.5)
-    # the track's best match is relayed; its face crop stays on the worker
-    assert evidence == Evidence(Nearest("Alice", 0.03, 0.045))
-    assert rest == [
-        ("unknown", "gate", 9, None, None),
-        ("seen", "gate", "Alice"),
-        ("unrecognisable", "gate", 17),
-    ]
+        front.append(decode(raw))
+    recognized, *rest = front
+    # what the front keeps of the face (Watching._face): embedding, size and sharpness, and
+    # the track's best match; the face crop stays on the worker
+    assert isinstance(recognized, Recognized) and recognized.face is not None
+    assert np.array_equal(recognized.face.embedding, face.embedding)
+    assert (recognized.face.face_px, recognized.face.sharpness) == (96, 143.5)
+    assert (recognized.best, recognized.crop) == (best, None)
+    assert (recognized.camera, recognized.privacy, recognized.resident) == ("gate", 9, "Alice")
+    assert rest == [Unknown("gate", 9), Seen("gate", "Alice"), Unrecognisable("gate", 17)]
