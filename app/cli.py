@@ -134,7 +134,7 @@ def _build(settings: Settings):  # -> Services; imported late so `--help` stays 
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from app.api.server import serve
+    from app.server import serve
 
     return serve(Settings())
 

@@ -35,6 +35,8 @@ from app.recognition import ConfirmedFaces, LabelledFaces, Recognition
 from app.residents.changes import ResidentLog
 from app.residents.directory import seed
 from app.residents.manager import Residents
+from app.residents.negatives import Feedback
+from app.residents.positives import Positives
 from app.runners import Runners, build_runners
 from app.store.announced import Announced
 from app.store.audit import AuditLog
@@ -160,6 +162,19 @@ class Services:
                 _camera_host(settings, recognition, crops),
                 crops,
             ),
+        )
+
+    def feedback(self) -> Feedback:
+        """ "That was not me", on the default gallery (the cameras')."""
+        stores = self.stores
+        return Feedback(stores.events, stores.negatives, self.settings.residents_dir)
+
+    def positives(self) -> Positives:
+        """ "This is X", on the default gallery as it is now."""
+        recognition = self.recognition
+        gallery = recognition.gallery(self.settings.residents_dir)
+        return Positives(
+            self.stores.events, self.stores.positives, gallery, recognition.quality_gate
         )
 
     def start_bus(self) -> None:

@@ -1,4 +1,6 @@
-"""The Flask shell: `create_app(settings, services)`, one blueprint per resource.
+"""The JSON API shell: one blueprint per resource, and the request checks (host, origin, key,
+errors, audit, headers) that every route of the web app passes, the UI's too. The web app
+(app/web.py) composes this shell and the UI's.
 
 The views only validate, call the use cases `services` built and shape replies; models are never
 built here. Without `services` the app starts in the loading state (`/health` answers 503,
@@ -33,13 +35,12 @@ from app.api.runtime import Runtime, install
 from app.api.uploads import UPLOAD_DIR_KEY, UploadRequest, prepare_upload_dir
 from app.config import Settings
 from app.services import Services, Stores
-from app.ui import bp as ui
 
 
-def create_app(
-    settings: Settings, services: Services | None = None, stores: Stores | None = None
-) -> Flask:
-    app = Flask(__name__, static_folder=None)
+def install_api(
+    app: Flask, settings: Settings, services: Services | None, stores: Stores | None
+) -> None:
+    """The request checks every route of the web app passes, and the API's blueprints."""
     app.request_class = UploadRequest
     app.json = UnicodeJSONProvider(app)
     app.url_map.merge_slashes = False  # camera URLs in the path keep their `//`
@@ -48,8 +49,7 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_content_length, **{UPLOAD_DIR_KEY: settings.upload_dir}
     )
     stores = services.stores if services else stores or Stores.open(settings)
-    runtime = Runtime(settings, stores.audit, services)
-    install(app, runtime)
+    install(app, Runtime(settings, stores.audit, services))
     allowed_hosts.register(app, settings.allowed_hosts)  # the checks run in this order
     same_origin.register(app)
     auth.register(app, settings.api_key)
@@ -68,5 +68,3 @@ def create_app(
         progress,
     ):
         app.register_blueprint(module.bp)
-    app.register_blueprint(ui)  # the web UI (app/ui), at / and /ui/
-    return app

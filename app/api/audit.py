@@ -19,6 +19,8 @@ from app.api.errors import Refused, error_code, error_response
 from app.api.runtime import runtime
 from app.store.audit import AuditTrail
 
+__all__ = ["AuditTrail", "audited", "register"]  # an audited view is given its AuditTrail
+
 log = logging.getLogger(__name__)
 
 View = Callable[..., Any]

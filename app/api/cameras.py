@@ -6,7 +6,7 @@ A camera's URL is shown without credentials, query or fragment; its `status` is 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import ConfigDict, Field, with_config
@@ -15,54 +15,14 @@ from typing_extensions import TypedDict
 from app.api.audit import audited
 from app.api.runtime import runtime
 from app.api.spec import Body, Reply, operation
-from app.cameras.registry import Camera as CameraConfig
-from app.cameras.registry import Origin
-from app.cameras.watcher import CONNECTED, CONNECTING, ERROR, STOPPED
-from app.config import MAX_ANALYSIS_FPS
 from app.errors import InvalidParameter
 from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER
+from app.read_models import Camera, Fps, Privacy, camera_view
 from app.store.audit import AuditTrail
 
 bp = Blueprint("cameras", __name__)
 COMMON = (400, 500, 503)
 Url = Annotated[str, Field(description="Device index or rtsp/rtsps/http/https URL")]
-Privacy = Annotated[int, Field(ge=0)]
-Fps = Annotated[float, Field(gt=0, le=MAX_ANALYSIS_FPS)]
-
-
-class CameraStatus(TypedDict):
-    state: Literal[CONNECTED, CONNECTING, ERROR, STOPPED]  # type: ignore[valid-type]
-    fps_in: float
-    fps_analysed: float
-    frames_dropped: int
-    last_frame_at: float | None
-    last_error: str | None
-
-
-class PrivacyAdvice(TypedDict):
-    faces_seen: Annotated[
-        int, Field(description="Face boxes the watcher detected lately (kept in memory only)")
-    ]
-    median_face_px: Annotated[int | None, Field(description="Their median width in pixels")]
-    largest_privacy_parameter: Annotated[
-        int | None,
-        Field(
-            description="The largest privacy parameter at which the median face can still be "
-            "named (the shipped accept rule; at most MAX_PRIVACY_PARAMETER); null before any "
-            "face, or when it is too small to be named even unblurred"
-        ),
-    ]
-
-
-class Camera(TypedDict):
-    name: str
-    url: Annotated[str, Field(description="Without credentials, query or fragment")]
-    privacy_parameter: Privacy
-    watch: bool
-    analysis_fps: Fps
-    source: Origin
-    status: CameraStatus
-    privacy_advice: PrivacyAdvice
 
 
 class CameraList(TypedDict):
@@ -101,7 +61,8 @@ JSON = ("application/json",)
 )
 @audited
 def list_cameras(trail: AuditTrail) -> Response:
-    return jsonify({"cameras": [view(c) for c in runtime().services.cameras.all()]})
+    services = runtime().services
+    return jsonify({"cameras": [camera_view(services, c) for c in services.cameras.all()]})
 
 
 @bp.post("/cameras")
@@ -114,8 +75,8 @@ def list_cameras(trail: AuditTrail) -> Response:
 )
 @audited
 def add_camera(trail: AuditTrail) -> Response:
-    camera = runtime().services.cameras.add(_body())
-    response = jsonify(view(camera))
+    services = runtime().services
+    response = jsonify(camera_view(services, services.cameras.add(_body())))
     response.status_code = 201
     return response
 
@@ -129,7 +90,8 @@ def add_camera(trail: AuditTrail) -> Response:
 )
 @audited
 def get_camera(trail: AuditTrail, name: str) -> Response:
-    return jsonify(view(runtime().services.cameras.get(name)))
+    services = runtime().services
+    return jsonify(camera_view(services, services.cameras.get(name)))
 
 
 @bp.patch("/cameras/<name>")
@@ -145,7 +107,8 @@ def update_camera(trail: AuditTrail, name: str) -> Response:
     body = _body()
     if not body or "name" in body:
         raise InvalidParameter("send a JSON object with the fields to change (not `name`)")
-    return jsonify(view(runtime().services.cameras.update(name, body)))
+    services = runtime().services
+    return jsonify(camera_view(services, services.cameras.update(name, body)))
 
 
 @bp.delete("/cameras/<name>")
@@ -157,35 +120,8 @@ def update_camera(trail: AuditTrail, name: str) -> Response:
 )
 @audited
 def delete_camera(trail: AuditTrail, name: str) -> Response:
-    return jsonify(view(runtime().services.cameras.remove(name)))  # its watcher has stopped
-
-
-def view(c: CameraConfig) -> Camera:
     services = runtime().services
-    s = services.watching.status(c.name)
-    median = s.median_face_px
-    largest = None if median is None else services.recognition.largest_privacy(median)
-    return {
-        "name": c.name,
-        "url": c.shown_url,
-        "privacy_parameter": c.privacy_parameter,
-        "watch": c.watch,
-        "analysis_fps": c.analysis_fps,
-        "source": c.origin,
-        "status": {
-            "state": s.state,
-            "fps_in": s.fps_in,
-            "fps_analysed": s.fps_analysed,
-            "frames_dropped": s.frames_dropped,
-            "last_frame_at": s.last_frame_at,
-            "last_error": s.last_error,
-        },
-        "privacy_advice": {
-            "faces_seen": s.faces_seen,
-            "median_face_px": median,
-            "largest_privacy_parameter": largest,
-        },
-    }
+    return jsonify(camera_view(services, services.cameras.remove(name)))  # its watcher has stopped
 
 
 def _body() -> dict[str, Any]:

@@ -80,20 +80,11 @@ class PositivePath(TypedDict):
 
 
 def feedback() -> Feedback:
-    services = runtime().services
-    stores = services.stores
-    return Feedback(stores.events, stores.negatives, services.settings.residents_dir)
+    return runtime().services.feedback()
 
 
 def positives() -> Positives:
-    services = runtime().services
-    gallery = services.recognition.gallery(services.settings.residents_dir)
-    return Positives(
-        services.stores.events,
-        services.stores.positives,
-        gallery,
-        services.recognition.quality_gate,
-    )
+    return runtime().services.positives()
 
 
 def resident(name: str) -> str:

@@ -23,8 +23,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse  # what `redirect` answers
 
-from app.api import cameras as camera_routes
-from app.api import feedback
+from app import read_models as read
 from app.api.auth import (
     client,
     expected_key,
@@ -40,9 +39,7 @@ from app.api.runtime import runtime
 from app.api.sessions import COOKIE, LIFETIME_S
 from app.domain import EVENT_TYPES
 from app.privacy_choices import DEFAULT_PRIVACY_PARAMETER, PRIVACY_CHOICES
-from app.residents.review import review_rows
 from app.sifis import event_fields
-from app.store.events import EventQuery, EventStore
 from app.ui import pictures
 
 bp = Blueprint(
@@ -110,23 +107,16 @@ def dashboard() -> str:
         "dashboard.html",
         ready=True,
         models={"detector": s.detector, "recognizer": s.recognizer},
-        cameras=[camera_routes.view(c) for c in loaded.cameras.all()],
-        residents=len(loaded.residents.of(s.residents_dir).list()),
+        cameras=[read.camera_view(loaded, c) for c in loaded.cameras.all()],
+        residents=len(read.residents(loaded)),
         present=loaded.watching.presence.present(),
-        newest=_newest(loaded.stores.events),
+        newest=read.newest_event_id(loaded),
     )
 
 
 @bp.get("/ui/residents")
 def residents() -> str:
-    services = runtime().services
-    people = services.residents.of(services.settings.residents_dir).list()
-    negatives = services.stores.negatives
-    key = str(services.settings.residents_dir.resolve())
-    return _page(
-        "residents.html",
-        residents=[(r, negatives.list(key, r.name)) for r in people],
-    )
+    return _page("residents.html", residents=read.residents_with_negatives(runtime().services))
 
 
 @bp.get("/ui/analyse")
@@ -147,7 +137,7 @@ def cameras() -> str:
     shown = pictures.shown()
     return _page(
         "cameras.html",
-        cameras=[camera_routes.view(c) for c in listed],
+        cameras=[read.camera_view(services, c) for c in listed],
         snapshots={c.name for c in listed if shown and services.watching.has_snapshot(c.name)},
         default_privacy=DEFAULT_PRIVACY_PARAMETER,
     )
@@ -155,16 +145,15 @@ def cameras() -> str:
 
 @bp.get("/ui/events")
 def events() -> str:
-    services = runtime().services
-    store, query = services.stores.events, event_filter(request.args, RECENT)
+    services, query = runtime().services, event_filter(request.args, RECENT)
     return _page(
         "events.html",
-        events=[event_fields(e) for e in store.recent(query)],
+        events=[event_fields(e) for e in read.recent_events(services, query)],
         query=query,
         chosen={f: request.args.get(f, "") for f in EVENT_FILTERS},
-        newest=_newest(store),
+        newest=read.newest_event_id(services),
         cameras=sorted(c.name for c in services.cameras.all()),
-        residents=[r.name for r in services.residents.of(services.settings.residents_dir).list()],
+        residents=[r.name for r in read.residents(services)],
         types=EVENT_TYPES,
     )
 
@@ -172,22 +161,14 @@ def events() -> str:
 @bp.get("/ui/review")
 def review() -> str:
     services = runtime().services
-    recent = services.stores.events.recent_faces(EventQuery(limit=RECENT, with_face=True))
-    people = [r.name for r in services.residents.of(services.settings.residents_dir).list()]
-    positives, key = services.stores.positives, str(services.settings.residents_dir.resolve())
     crops: Container[int] = services.watching.crops if pictures.shown() else frozenset()
+    rows, positives = read.review(services, RECENT, crops)
     return _page(
         "review.html",
-        rows=review_rows(recent, feedback.positives(), crops),
-        residents=people,
-        positives=[(name, positives.list(key, name)) for name in people],
+        rows=rows,
+        residents=[name for name, _ in positives],
+        positives=positives,
     )
-
-
-def _newest(store: EventStore) -> int:
-    """The newest event's id: a live page asks /events/stream for those after it."""
-    newest = store.recent(EventQuery(limit=1))
-    return newest[0].id if newest else 0
 
 
 def _page(template: str, **context: Any) -> str:

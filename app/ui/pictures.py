@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from app.api.audit import audited
+from app.api.audit import AuditTrail, audited
 from app.api.auth import session
 from app.api.runtime import runtime
 from app.errors import SnapshotUnavailable
-from app.store.audit import AuditTrail
 
 bp = Blueprint("pictures", __name__)
 THUMBNAIL_PX = 96

@@ -10,9 +10,9 @@ import requests
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from app.api import create_app
 from app.api.errors import STATUS
 from app.config import Settings
+from app.web import create_app
 from tests.conftest import FACES
 from tests.e2e.test_check_directory import url
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.api import create_app
 from app.api.sessions import COOKIE, Sessions
 from app.config import Settings
+from app.web import create_app
 
 KEY = "unit-test-key-0123456"
 

@@ -10,11 +10,12 @@ from types import SimpleNamespace
 import pytest
 from flask import request
 
-from app.api import create_app, uploads
+from app.api import uploads
 from app.api.errors import TooManyFiles
 from app.api.runtime import runtime_of
 from app.config import Settings
 from app.pipeline.privacy import PrivacyLevel
+from app.web import create_app
 
 CHECK = "/check_directory/a.jpg/17/a1/NSSD/r1"
 

@@ -26,7 +26,6 @@ from flask import Flask
 from waitress import create_server
 from waitress.server import BaseWSGIServer
 
-from app.api import create_app
 from app.api.auth import expected_key, sessions_of
 from app.api.connections import guarded_channel
 from app.api.runtime import runtime_of
@@ -35,6 +34,7 @@ from app.errors import AppError
 from app.log_redaction import configure_logging
 from app.services import Services, Stores
 from app.store.lock import lock_state_dir
+from app.web import create_app
 
 log = logging.getLogger("app.serve")
 
