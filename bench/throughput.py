@@ -87,6 +87,7 @@ def _baseline(workdir: Path, scene: str, privacy: int, stride: int) -> dict:
     from app.pipeline import models
 
     models.provision(Settings().weights_home.resolve())
+    models.forbid_downloads()
     from deepface import DeepFace
 
     db = workdir / "baseline-db"
