@@ -88,6 +88,7 @@ def _baseline(workdir: Path, scene: str, privacy: int, stride: int) -> dict:
     from bench.synth_video import open_video
 
     models.provision(Settings().weights_home.resolve())
+    models.forbid_downloads()
     from deepface import DeepFace
 
     db = workdir / "baseline-db"

@@ -5,6 +5,9 @@ is missing. We (1) fill that folder from registry packages (`face-recognition-mo
 dlib files) and (2) replace DeepFace's downloader with a guard that raises `ModelUnavailable`,
 naming the file, the folder and the source, instead of downloading. Downloading happens only when
 asked for explicitly (`python -m app models fetch NAME`).
+
+DeepFace (and with its model zoo, TensorFlow) is imported only when a DeepFace model is built or
+listed: `provision` fills the folder without it, and `build_recognizer` installs the guard first.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def weights_dir(home: Path) -> Path:
 
 
 def provision(home: Path) -> Path:
-    """Point DeepFace at `home`, fill its weights folder from packages, forbid downloads.
+    """Point DeepFace at `home` and fill its weights folder from packages (DeepFace not imported).
 
     Idempotent; returns the weights folder. Files are symlinked (copied where links fail).
     """
@@ -55,11 +58,12 @@ def provision(home: Path) -> Path:
         except OSError:
             shutil.copyfile(packaged / name, dest)
     os.environ["DEEPFACE_HOME"] = str(home)
-    _install_download_guard()
     return target
 
 
-def _install_download_guard() -> None:
+def forbid_downloads() -> None:
+    """Replace DeepFace's downloader with the guard (idempotent); imports DeepFace's weight
+    utilities, not its models."""
     global _real_downloader
     from deepface.commons import weight_utils
 
@@ -90,7 +94,7 @@ def downloads_allowed() -> Iterator[None]:
     """Temporarily restore DeepFace's own downloader (the explicit `models fetch`)."""
     from deepface.commons import weight_utils
 
-    _install_download_guard()
+    forbid_downloads()
     weight_utils.download_weights_if_necessary = _real_downloader
     try:
         yield
@@ -112,6 +116,7 @@ def build_recognizer(name: str) -> Any:
         raise ModelUnavailable(
             f"unknown recognizer {name!r}; choose one of {', '.join(recognizer_names())}"
         )
+    forbid_downloads()
     try:
         return modeling.build_model(task="facial_recognition", model_name=name)
     except ModelUnavailable:

@@ -96,25 +96,74 @@ def test_serve_start_up_failures_exit_2_with_one_line(settings, tmp_path):
     assert "Traceback" not in out.stderr
 
 
-def test_the_default_recognizer_never_loads_tensorflow(settings, faces, tmp_path):
-    """TensorFlow (DeepFace's model zoo) is loaded only when a DeepFace model is selected."""
-    script = (
-        "import runpy, sys\n"
-        "sys.argv = ['app', 'recognize', sys.argv[1], '--db', sys.argv[2], '--privacy', '9']\n"
-        "try:\n"
-        "    runpy.run_module('app', run_name='__main__')\n"
-        "finally:\n"
-        "    print('TF', sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('tensorflow', 'keras', 'tf_keras')))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(faces / "img4.jpg"), str(settings.database_dir)],
+# DeepFace and its model zoo's framework: none is imported unless a DeepFace model is selected
+MODEL_ZOO = ("deepface", "tensorflow", "keras", "tf_keras")
+
+RECOGNIZE = """
+import runpy, sys
+image, database, zoo = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+sys.argv = ["app", "recognize", image, "--db", database, "--privacy", "9"]
+try:
+    runpy.run_module("app", run_name="__main__")
+finally:
+    print("loaded", sorted({m.split(".")[0] for m in sys.modules} & zoo))
+"""
+
+# `python -m app serve` until /health says ready, then the loaded packages, then SIGTERM (which
+# `serve` answers by stopping with status 0)
+SERVE = """
+import os, runpy, signal, sys, threading, time, urllib.request
+health, zoo = sys.argv[1], set(sys.argv[2:])
+
+def report_when_ready():
+    while True:
+        try:
+            with urllib.request.urlopen(health, timeout=2) as reply:
+                if b'"ready"' in reply.read():
+                    break
+        except OSError:  # not listening yet, or 503 while the models load
+            time.sleep(0.2)
+    print("loaded", sorted({m.split(".")[0] for m in sys.modules} & zoo), flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=report_when_ready, daemon=True).start()
+sys.argv = ["app", "serve"]
+runpy.run_module("app", run_name="__main__")
+"""
+
+
+def run_script(script, args, state_dir, **env):
+    return subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "STATE_DIR": str(settings.state_dir)},
+        env={**os.environ, "STATE_DIR": str(state_dir), **env},
         timeout=300,
         check=False,
     )
+
+
+def test_the_default_recognizer_never_loads_deepface_or_tensorflow(settings, faces):
+    """DeepFace's model zoo (TensorFlow) loads only when a DeepFace model is selected."""
+    args = [faces / "img4.jpg", settings.database_dir, *MODEL_ZOO]
+    out = run_script(RECOGNIZE, args, settings.state_dir)
     assert "Alice" in out.stdout, out.stderr[-2000:]
-    assert "TF []" in out.stdout
+    assert "loaded []" in out.stdout
+
+
+def test_serve_on_defaults_never_loads_deepface_or_tensorflow(settings, tmp_path):
+    from tests.e2e.server import free_port
+
+    port = free_port()
+    out = run_script(
+        SERVE,
+        [f"http://127.0.0.1:{port}/health", *MODEL_ZOO],
+        tmp_path / "state",
+        HOST="127.0.0.1",
+        PORT=str(port),
+        DATABASE_DIR=str(settings.database_dir),
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "ready: web UI at" in out.stdout
+    assert "loaded []" in out.stdout, out.stdout
