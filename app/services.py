@@ -17,7 +17,6 @@ from app.cameras.evidence import FaceCrops
 from app.cameras.feed import EventFeed
 from app.cameras.hosting import CameraHost, LocalHost, watcher_factory
 from app.cameras.registry import CameraRegistry
-from app.cameras.sharing import Roster
 from app.cameras.watching import Watching
 from app.config import SAMPLE_DIR, Settings
 from app.dht_requests import DhtRequests
@@ -30,7 +29,6 @@ from app.pipeline.embed import build_embedder
 from app.pipeline.matching import AcceptRule
 from app.pipeline.media import MediaLimits
 from app.pipeline.quality import QualityGate, QualityRules
-from app.queue.broker import client
 from app.recognition import ConfirmedFaces, LabelledFaces, Recognition
 from app.residents.changes import ResidentLog
 from app.residents.directory import seed
@@ -246,6 +244,9 @@ def _camera_host(settings: Settings, recognition: Recognition, crops: FaceCrops)
     """Where the watched cameras run: here, or with QUEUE_URL on the queue workers
     (docs/scale.md)."""
     if settings.queue_url:
+        from app.cameras.sharing import Roster  # Redis and Celery load only with a queue
+        from app.queue.broker import client
+
         return Roster(client(settings.queue_url))
     return LocalHost(watcher_factory(settings, recognition), crops)
 

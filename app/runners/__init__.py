@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from app.analyses import Runner
 from app.config import Settings
-from app.queue.front import QueueRunner
 from app.runners.inline import InlineRunner
 from app.runners.pool import AnalysisPool
 
@@ -29,5 +28,7 @@ def build_runners(settings: Settings) -> Runners:
     pool = AnalysisPool(settings.workers, settings.analysis_queue)
     if not settings.queue_url:
         return Runners(pool, pool, InlineRunner())
+    from app.queue.front import QueueRunner  # Redis and Celery load only with a queue
+
     http = QueueRunner(settings.queue_url, settings.workers + settings.analysis_queue)
     return Runners(pool, http, QueueRunner(settings.queue_url, slots=1))

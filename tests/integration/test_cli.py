@@ -98,6 +98,7 @@ def test_serve_start_up_failures_exit_2_with_one_line(settings, tmp_path):
 
 # DeepFace and its model zoo's framework: none is imported unless a DeepFace model is selected
 MODEL_ZOO = ("deepface", "tensorflow", "keras", "tf_keras")
+QUEUE_CLIENTS = ("celery", "kombu", "redis")  # likewise, unless QUEUE_URL is set
 
 RECOGNIZE = """
 import runpy, sys
@@ -152,13 +153,13 @@ def test_the_default_recognizer_never_loads_deepface_or_tensorflow(settings, fac
     assert "loaded []" in out.stdout
 
 
-def test_serve_on_defaults_never_loads_deepface_or_tensorflow(settings, tmp_path):
+def test_serve_on_defaults_loads_neither_the_model_zoo_nor_the_queue_clients(settings, tmp_path):
     from tests.e2e.server import free_port
 
     port = free_port()
     out = run_script(
         SERVE,
-        [f"http://127.0.0.1:{port}/health", *MODEL_ZOO],
+        [f"http://127.0.0.1:{port}/health", *MODEL_ZOO, *QUEUE_CLIENTS],
         tmp_path / "state",
         HOST="127.0.0.1",
         PORT=str(port),
