@@ -197,11 +197,15 @@ class Watcher:
         if name is not None:
             if track.id not in reported:
                 reported.add(track.id)
-                named = [o for o in track.embedded if o.match.name == name]
-                confidence = int(statistics.median(o.match.confidence for o in named))
+                confidence = int(statistics.median(track.confidences(name)))
                 # its face is kept with the event, for "that was not me" and "this is X"
                 self._reporter.recognized(
-                    self.name, self.privacy, name, confidence, named[-1], self._evidence(track)
+                    self.name,
+                    self.privacy,
+                    name,
+                    confidence,
+                    track.face_of(name),
+                    self._evidence(track),
                 )
             self._reporter.seen(self.name, name)
         elif (
