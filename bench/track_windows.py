@@ -1,7 +1,8 @@
 """What a track's windows change on the synthetic videos: the answers with windows (the shipped
 rule) and with the votes alone, side by side.
 
-    python -m bench.track_windows [--privacy 9,17]
+    python -m bench.track_windows [--privacy 9,17] [--videos sample,simple,crowd]
+                                  [--analysis-fps 5]
 
 Videos (bench/synth_video.py): `sample`, the README's try-it video (10 fps, 6 s), judged with the
 bundled samples (`database/`) as the README does; `simple` and `crowd`, the throughput scenes
@@ -73,8 +74,8 @@ class Truth:
         return set(self.who.values()) - {"stranger"}
 
 
-def _videos(workdir: Path) -> dict[str, tuple[Path, Path, Truth]]:
-    """name -> (video, gallery folder, who is where)."""
+def _videos(workdir: Path, wanted: list[str]) -> dict[str, tuple[Path, Path, Truth]]:
+    """name -> (video, gallery folder, who is where), for the `wanted` names."""
     from tests.conftest import make_gallery  # the tests' gallery, as bench.throughput
 
     frames = int(VIDEO_SECONDS * FPS)
@@ -87,6 +88,7 @@ def _videos(workdir: Path) -> dict[str, tuple[Path, Path, Truth]]:
     return {
         name: (write_video(workdir / f"{name}.mp4", scene, n, fps), db, Truth(scene))
         for name, (scene, n, fps, db) in scenes.items()
+        if name in wanted
     }
 
 
@@ -126,8 +128,10 @@ def _answer(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--privacy", default="9,17", help="comma-separated kernels")
+    parser.add_argument("--videos", default="sample,simple,crowd", help="comma-separated")
+    parser.add_argument("--analysis-fps", type=float, default=Settings().analysis_fps)
     args = parser.parse_args()
-    recognition = Services.build(Settings()).recognition
+    recognition = Services.build(Settings(analysis_fps=args.analysis_fps)).recognition
     shipped = recognition.analyzer.rule
     print(
         "| video | k | rule | residents named (of those who walk through) | tracks named wrong "
@@ -135,7 +139,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (video, gallery, truth) in _videos(Path(tmp)).items():
+        wanted = args.videos.split(",")
+        for name, (video, gallery, truth) in _videos(Path(tmp), wanted).items():
             for kernel in (int(k) for k in args.privacy.split(",")):
                 for label, rule in (("votes", replace(shipped, window=0)), ("windows", shipped)):
                     recognition.analyzer.rule = rule

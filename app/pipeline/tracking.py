@@ -7,18 +7,16 @@ Rules (documented in docs/recognition.md):
 - Windows: an embedded, recognisable observation *counts* when its embedding is at least the
   rule's `distinct` distance (what separates all but 5 % of two LFW photos of one person, by
   relative blur) from every observation the track counted before, so that near-duplicate frames
-  add no evidence. From the FIRST_WINDOW-th counted observation on, each one closes a window of
-  the latest `window` (5) counted ones, judged as one appearance (`GalleryIndex.judge_appearance`:
-  each resident's minimum distance over the window, against the curve of strangers' appearances
-  of 5 distinct LFW photos: 1 in 20,000 per appearance). A window of fewer than 5 is judged by the
-  same curve: fewer distinct observations give a stranger fewer chances to come close, so the
-  curve is conservative for it, and the windows of a track's first 5 counted observations are
-  nested (each one's minimum is no larger than the one before). A track with a judged window is
-  confirmed as R when its windows name R and no one else.
-- Votes, while a track has no judged window: each embedded observation votes for the resident it
-  matched (or for nobody). A track is confirmed as resident R when R has at least
-  `confirm_frames` votes and more votes than all other residents together. One-frame flukes
-  therefore never become sightings (unless `confirm_frames` is 1, as for a single image).
+  add no evidence. From the FIRST_WINDOW-th (5th) counted observation on, each one closes a
+  window of the latest `window` (5) counted ones, judged as one appearance
+  (`GalleryIndex.judge_appearance`: each resident's minimum distance over the window, against the
+  curve of strangers' appearances of 5 distinct LFW photos: 1 in 20,000 per appearance). A track
+  with a judged window is confirmed as R when its windows name R and no one else.
+- Votes, while a track has no judged window (fewer than 5 counted observations): each embedded
+  observation votes for the resident it matched (or for nobody). A track is confirmed as
+  resident R when R has at least `confirm_frames` votes and more votes than all other residents
+  together. One-frame flukes therefore never become sightings (unless `confirm_frames` is 1,
+  as for a single image).
 - Every observation of a confirmed track counts as a sighting of R (first/last frame, frames).
 - An unconfirmed track with at least `confirm_frames` observations is one unknown face, unless the
   CNN verifier found no face in it; shorter unconfirmed tracks are treated as detector noise. It is
@@ -38,10 +36,11 @@ from app.domain import Box, Match, ResidentSighting
 from app.pipeline.matching import AcceptRule, GalleryIndex, distances, relative_blur
 
 MIN_IOU = 0.3
-# counted observations before a track's first window is judged: like the votes, one observation
-# never names a track (held-out on LFW appearances, 2 names more residents than 5 at k = 17 and
-# 25, bench/RESULTS.md)
-FIRST_WINDOW = 2
+# counted observations before a track's first window is judged: a full window, as calibrated.
+# Judging from the 2nd on named more LFW appearances held-out but lost a resident in the crowd
+# video analysed at every frame (the counted observations' minimum missed the stricter
+# appearance curve where near-duplicate frames had voted): bench/RESULTS.md
+FIRST_WINDOW = 5
 
 
 def unknown_after(confirm_frames: int) -> int:

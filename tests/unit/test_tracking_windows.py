@@ -3,7 +3,9 @@ the test photos with the shipped rule: near-duplicate frames add no evidence, di
 one person do; a window of a resident's photos names her, a stranger's names nobody.
 
 The test photos of one person are much alike (most pairs closer than LFW's `distinct`, ~0.026):
-the orders below put first two photos of each person that are farther apart than that."""
+the orders below put first two photos of each person that are farther apart than that, and the
+tests that judge windows of them judge from the 2nd counted observation (`early`) instead of
+the 5th."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ import numpy as np
 import pytest
 
 from app.domain import Box, Match
+from app.pipeline import tracking
 from app.pipeline.matching import AcceptRule, BlurCurve, GalleryIndex, TailCurve, curve_mode
 from app.pipeline.privacy import PrivacyLevel
-from app.pipeline.tracking import FIRST_WINDOW, Observation, Track
+from app.pipeline.tracking import Observation, Track
 
 # not in the gallery (tests/conftest.py): Alice enrolls img1 and img2
 ALICE = ["img11.jpg", "img5.jpg", "img4.jpg", "img6.jpg", "img7.jpg", "img10.jpg"]
@@ -38,6 +41,12 @@ def see(recognition, faces):
         return Observation(0, face.box, Match(None, 1.0, 0.1, 0), vector)
 
     return observe
+
+
+@pytest.fixture
+def early(monkeypatch) -> int:
+    monkeypatch.setattr(tracking, "FIRST_WINDOW", 2)
+    return 2
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +86,10 @@ def test_near_duplicate_frames_never_close_a_window(see, index, rule):
 
 
 @pytest.mark.parametrize("kernel", [0, 9])
-def test_windows_of_a_residents_photos_name_her(see, index, rule, kernel):
+def test_windows_of_a_residents_photos_name_her(see, index, rule, kernel, early):
     track = walk(Track(0), [see(p, kernel) for p in ALICE], index, rule, kernel)
-    assert len(track.distinct) >= FIRST_WINDOW
-    assert len(track.windows) == len(track.distinct) - FIRST_WINDOW + 1
+    assert len(track.distinct) >= early
+    assert len(track.windows) == len(track.distinct) - early + 1
     assert track.window_identity() == "Alice"
     assert track.identity(2) == "Alice"  # no observation voted (their matches name nobody)
     named = [w.confidence for w in track.windows if w.name == "Alice"]
@@ -89,13 +98,13 @@ def test_windows_of_a_residents_photos_name_her(see, index, rule, kernel):
 
 
 @pytest.mark.parametrize("kernel", [0, 9, 17])
-def test_windows_of_a_strangers_photos_name_nobody(see, index, rule, kernel):
+def test_windows_of_a_strangers_photos_name_nobody(see, index, rule, kernel, early):
     track = walk(Track(0), [see(p, kernel) for p in STRANGER], index, rule, kernel)
-    assert len(track.windows) == len(track.distinct) - FIRST_WINDOW + 1 >= 1
+    assert len(track.windows) == len(track.distinct) - early + 1 >= 1
     assert track.identity(2) is None
 
 
-def test_once_a_window_is_judged_it_decides_not_the_votes(see, index, rule):
+def test_once_a_window_is_judged_it_decides_not_the_votes(see, index, rule, early):
     # every observation votes Bob; the first two are one photo (one counted observation)
     bob = Match("Bob", 0.01, 0.05, 90)
     frames = [replace(see("img11.jpg", shift=s), match=bob) for s in (0, 2)]
@@ -143,7 +152,15 @@ class Recording(GalleryIndex):
         return Match(None, 1.0, 0.1, 0)
 
 
-def test_each_counted_observation_closes_a_window_of_at_most_the_latest_five():
+def test_votes_decide_until_five_observations_are_counted(see, index, rule):
+    # Alice's two distinct test photos, each voting Bob: two counted, no window yet
+    bob = Match("Bob", 0.01, 0.05, 90)
+    track = walk(Track(0), [replace(see(p), match=bob) for p in ALICE[:2]], index, rule)
+    assert len(track.distinct) == 2 and track.windows == []
+    assert track.identity(2) == "Bob"
+
+
+def test_from_the_fifth_counted_observation_each_closes_a_window_of_the_latest_five():
     curve = TailCurve((0.0,), (-1.0, -8.0), ((0.5, 0.1),))
     rule = AcceptRule(
         {"gallery": curve, curve_mode("min"): curve}, 5e-5, 0.04, 40, window=5,
@@ -157,4 +174,4 @@ def test_each_counted_observation_closes_a_window_of_at_most_the_latest_five():
         track.observations.append(o)
         track.count(o, index, rule, 0, "cosine")
     assert len(track.distinct) == 8
-    assert index.sizes == [2, 3, 4, 5, 5, 5, 5]
+    assert index.sizes == [5, 5, 5, 5]
