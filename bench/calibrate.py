@@ -17,9 +17,13 @@ among the resident faces a 20-photo gallery names right on the fitted folds (eve
 residents enrolled together, so more rivals than a household has): the guard costs at most that
 share of named residents there, and refuses faces that sit between two residents.
 
-Appearance curves (`appearance-<fusion>`, bench/appearance.py): the same tail fit on the
-fused scores of strangers' appearances (WALK photos of one identity) against enrolled photos of
-other identities.
+Appearance curves (`appearance-<fusion>`, `GalleryIndex.judge_appearance`): the same tail fit
+on the fused scores of strangers' appearances (WALK photos of one identity) against enrolled
+photos of other identities. A track's windows (app/pipeline/tracking.py) hold `window` = WALK
+observations, each at least `distinct` from the others: per relative-blur bin, the
+DISTINCT_QUANTILE quantile of the distances between two photos of one identity's walk (both
+blurred alike), so that a window's observations differ as the photos of an LFW walk do, not as
+consecutive video frames.
 
 `max_blur` is the upper edge of the last calibrated blur bin in which a 20-photo gallery still
 names at least `MIN_USEFUL_TAR` of resident faces: beyond it no threshold is both safe and
@@ -38,8 +42,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from app.pipeline.matching import AcceptRule, GalleryIndex, TailCurve
-from bench.appearance import FUSIONS, curve_mode, resident_distances
+from app.pipeline.matching import (
+    FUSIONS,
+    WINDOW_FUSION,
+    AcceptRule,
+    BlurCurve,
+    GalleryIndex,
+    TailCurve,
+    curve_mode,
+    distances,
+)
+from bench.lfw import WALK
 
 RULE_FILE = Path(__file__).resolve().parent.parent / "app" / "pipeline" / "acceptance.json"
 BLUR_GRID = (0.0, 0.005, 0.01, 0.015, 0.0225, 0.034, 0.05, 0.075, 0.11)
@@ -51,6 +64,8 @@ MIN_USEFUL_TAR = 0.05
 REFERENCE_GALLERY = 20  # photos a household gallery typically holds, for `max_blur`
 RUNNER_UP_LOSS = 0.01  # share of named residents the look-alike guard may cost (fitted folds)
 MIN_APPEARANCE_STRANGERS = 10_000  # stranger appearance scores needed per blur bin
+DISTINCT_QUANTILE = 0.05  # share of two photos of one LFW identity closer than `distinct`
+MIN_DISTINCT_PAIRS = 100  # same-identity photo pairs needed per blur bin
 
 Probe = tuple[str, np.ndarray, float, float]  # identity, vector, relative blur, face px
 Appearance = tuple[str, np.ndarray, list[float]]  # identity, vectors, their relative blurs
@@ -122,11 +137,36 @@ def appearance_samples(
     tagged with the appearance's mean relative blur."""
     blur, dist, same = [], [], []
     for identity, vectors, relative in appearances:
-        residents, d = resident_distances(index, vectors, relative, metric)
+        residents, d, _ = index.resident_distances(vectors, relative, metric)
         dist.append(FUSIONS[fusion](d))
         blur.append(np.full(len(residents), np.mean(relative)))
         same.append(np.asarray(residents) == identity)
     return Samples(np.concatenate(blur), np.concatenate(dist), np.concatenate(same))
+
+
+def distinct_samples(appearances: list[Appearance], metric: str) -> Samples:
+    """The distance between every two photos of each appearance (one identity, blurred alike),
+    tagged with their mean relative blur."""
+    blur, dist = [], []
+    for _, vectors, relative in appearances:
+        d = distances(vectors, vectors, metric)
+        upper = np.triu_indices(len(vectors), k=1)
+        r = np.asarray(relative)
+        blur.append((r[:, None] + r[None, :])[upper] / 2)
+        dist.append(d[upper])
+    blur_all, dist_all = np.concatenate(blur), np.concatenate(dist)
+    return Samples(blur_all, dist_all, np.ones(len(dist_all), bool))
+
+
+def fit_distinct(data: Samples) -> BlurCurve:
+    """Per relative-blur bin with MIN_DISTINCT_PAIRS pairs, their DISTINCT_QUANTILE quantile."""
+    blur, dist = [], []
+    for centre, low, high in _bins():
+        inside = data.distance[(data.blur > low) & (data.blur <= high)]
+        if len(inside) >= MIN_DISTINCT_PAIRS:
+            blur.append(centre)
+            dist.append(round(float(np.quantile(inside, DISTINCT_QUANTILE)), 5))
+    return BlurCurve(tuple(blur), tuple(dist))
 
 
 def _bins() -> list[tuple[float, float, float]]:
@@ -200,9 +240,14 @@ def fit_runner_up(curve: TailCurve, data: Rivals) -> float:
 
 
 def fit_rule(
-    gallery: Samples, pair: Samples, rivals: Rivals, appearances: dict[str, Samples] | None = None
+    gallery: Samples,
+    pair: Samples,
+    rivals: Rivals,
+    appearances: dict[str, Samples] | None = None,
+    distinct: Samples | None = None,
 ) -> AcceptRule:
-    """The rule fitted on these samples; `appearances`: fusion -> appearance scores."""
+    """The rule fitted on these samples; `appearances`: fusion -> appearance scores;
+    `distinct`: distances between photos of one identity's walk (for a track's windows)."""
     curve = fit_curve(gallery)
     curves = {"gallery": curve, "pair": fit_curve(pair)}
     for fusion, data in (appearances or {}).items():
@@ -213,6 +258,8 @@ def fit_rule(
         max_useful_blur(curve, gallery),
         MIN_FACE_PX,
         runner_up=fit_runner_up(curve, rivals),
+        window=WALK if distinct is not None else 0,
+        distinct=fit_distinct(distinct) if distinct is not None else None,
     )
 
 
@@ -229,6 +276,17 @@ def write_rule(rule: AcceptRule, model: str, about: str) -> None:
                 "max_blur": rule.max_blur,
                 "min_face_px": rule.min_face_px,
                 "runner_up": rule.runner_up,
+                **(
+                    {
+                        "window": rule.window,
+                        "distinct": {
+                            "blur": rule.distinct.blur,
+                            "distance": rule.distinct.distance,
+                        },
+                    }
+                    if rule.distinct
+                    else {}
+                ),
             }
         },
     }
@@ -239,13 +297,17 @@ def write_rule(rule: AcceptRule, model: str, about: str) -> None:
 
 
 def main() -> None:
+    from bench import lfw_appearances
     from bench.lfw_protocols import Bench
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lfw", type=Path, required=True, help="LFW folder with pairs.txt")
     args = parser.parse_args()
     bench = Bench.open(args.lfw)
-    rule = fit_rule(*bench.calibration_samples(bench.folds))
+    appearances, distinct = lfw_appearances.calibration(bench, bench.folds)
+    # the service judges windows by one fusion only (the others are measured, not shipped)
+    shipped = {WINDOW_FUSION: appearances[WINDOW_FUSION]}
+    rule = fit_rule(*bench.calibration_samples(bench.folds), shipped, distinct)
     write_rule(
         rule,
         bench.analyzer.embedder.name,

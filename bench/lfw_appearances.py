@@ -11,9 +11,15 @@ Each appearance is judged by every method of METHODS:
 - `votes`: what app/pipeline/tracking.py did before: every photo votes for the resident it
   matched; named when one resident has CONFIRM_FRAMES votes and more than all others together;
 - `best`: `judge_best`, the best photo judged with the stranger rate split over the photos;
-- each fusion of bench/appearance.py, judged by its own `appearance-<fusion>` curve.
-The appearance curves are fitted (`calibration`) on the walks of the folds a rule is fitted on:
-every walk against the first photo of every other enrollable identity of those folds.
+- each fusion of `FUSIONS`, judged by its own `appearance-<fusion>` curve
+  (`GalleryIndex.judge_appearance`);
+- `windows`: what app/pipeline/tracking.py does now: the photos are a track's observations, each
+  counted only when distinct from those counted before; with WALK counted, the window is judged
+  by the `min` curve, with fewer the votes decide (`Track.identity`);
+- `windows|votes`: named when the windows or the votes name one resident and no one else.
+The appearance curves and the `distinct` distances are fitted (`calibration`) on the walks of the
+folds a rule is fitted on: every walk against the first photo of every other enrollable identity
+of those folds; every two photos of each walk for `distinct`.
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ from collections import Counter
 import numpy as np
 
 from app.domain import Box
-from app.pipeline.matching import AcceptRule, GalleryIndex, relative_blur
+from app.pipeline.matching import FUSIONS, AcceptRule, GalleryIndex, curve_mode, relative_blur
 from app.pipeline.tracking import Observation, Track
-from bench.appearance import FUSIONS, curve_mode, judge_appearance, judge_best
-from bench.calibrate import Appearance, Samples, appearance_samples
+from bench.appearance import judge_best
+from bench.calibrate import Appearance, Samples, appearance_samples, distinct_samples
 from bench.lfw import WALK, Embedded, Photo
 from bench.lfw_protocols import DRAWS, Bench, verdict
 
@@ -34,7 +40,7 @@ RESIDENTS = 20
 KERNELS = (0, 17, 25)
 FACE_PX = 110
 CONFIRM_FRAMES = 2  # the service's default (Settings.confirm_frames)
-METHODS = ("face", "votes", "best", *FUSIONS)
+METHODS = ("face", "votes", "best", *FUSIONS, "windows", "windows|votes")
 
 
 def _enrollable_walkers(bench: Bench, folds: list[int]) -> list[str]:
@@ -54,8 +60,9 @@ def _walk(bench: Bench, name: str, kernel: int) -> list[Embedded]:
     return [e for p in bench.sample.walks[name] if (e := faces[p.key]).vector is not None]
 
 
-def calibration(bench: Bench, folds: list[int]) -> dict[str, Samples]:
-    """Per fusion, the scores of the folds' strangers' appearances (see the module docstring)."""
+def calibration(bench: Bench, folds: list[int]) -> tuple[dict[str, Samples], Samples]:
+    """Per fusion, the scores of the folds' strangers' appearances, and the distances between
+    the photos of each walk (see the module docstring)."""
     lfw, metric = bench.lfw, bench.analyzer.embedder.metric
     enrollable = {n for n in bench.sample.residents if lfw.fold_of[n] in folds}
     index, _ = bench.index(
@@ -71,7 +78,7 @@ def calibration(bench: Bench, folds: list[int]) -> dict[str, Samples]:
     for fusion in FUSIONS:
         data = appearance_samples(index, walks, metric, fusion)
         out[fusion] = data.select(~data.same)  # a walk may hold its own enrolled photo
-    return out
+    return out, distinct_samples(walks, metric)
 
 
 def household(
@@ -112,18 +119,27 @@ def _judge(
     metric = bench.analyzer.embedder.metric
     vectors, widths = np.stack([e.found_vector for e in faces]), [e.face_px for e in faces]
     matches = index.match(vectors, widths, kernel, metric, rule)
-    track = Track(0, [Observation(i, Box(0, 0, 1, 1), m) for i, m in enumerate(matches)])
-    named = track.identity(CONFIRM_FRAMES)
+    track = Track(0)
+    for i, (m, e) in enumerate(zip(matches, faces, strict=True)):
+        width = round(e.face_px)
+        track.observations.append(Observation(i, Box(0, 0, width, width), m, e.vector))
+        track.count(track.observations[-1], index, rule, kernel, metric)
     out = {
         "face": [verdict(m, name) for m in matches],
-        "votes": [
-            ("right" if named == name else "named")
-            if named
-            else ("unrecognisable" if track.unrecognisable() else "unknown")
-        ],
+        "votes": [_track_verdict(track, track.vote_identity(CONFIRM_FRAMES), name)],
+        "windows": [_track_verdict(track, track.identity(CONFIRM_FRAMES), name)],
     }
+    either = {track.window_identity(), track.vote_identity(CONFIRM_FRAMES)} - {None}
+    out["windows|votes"] = [_track_verdict(track, either.pop() if len(either) == 1 else None, name)]
     out["best"] = [verdict(judge_best(index, vectors, widths, kernel, metric, rule), name)]
     for fusion in (f for f in FUSIONS if curve_mode(f) in rule.curves):
-        match = judge_appearance(index, vectors, widths, kernel, metric, rule, fusion)
+        match = index.judge_appearance(vectors, widths, kernel, metric, rule, fusion)
         out[fusion] = [verdict(match, name)]
     return out
+
+
+def _track_verdict(track: Track, named: str | None, name: str) -> str:
+    """What a track naming `named` (None: nobody) says of a walk of `name`."""
+    if named:
+        return "right" if named == name else "named"
+    return "unrecognisable" if track.unrecognisable() else "unknown"

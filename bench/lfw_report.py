@@ -87,8 +87,8 @@ def _rules(bench: Bench, cv: bool) -> Rules:
     rules = []
     for fold in bench.folds:
         others = [f for f in bench.folds if f != fold]
-        appearances = lfw_appearances.calibration(bench, others)
-        rules.append((fit_rule(*bench.calibration_samples(others), appearances), [fold]))
+        appearances, distinct = lfw_appearances.calibration(bench, others)
+        rules.append((fit_rule(*bench.calibration_samples(others), appearances, distinct), [fold]))
     return rules
 
 

@@ -178,9 +178,12 @@ class Watcher:
         if name is not None:
             if track.id not in reported:
                 reported.add(track.id)
-                named = [(o, m) for o, m in track.matched() if m.name == name]
-                confidence = int(statistics.median(m.confidence for _, m in named))
-                face, best, crop = SeenFace.of(named[-1][0]), best_match(track), self._crop(track)
+                confidence = int(statistics.median(track.confidences(name)))
+                face, best, crop = (
+                    SeenFace.of(track.face_of(name)),
+                    best_match(track),
+                    self._crop(track),
+                )
                 report(Recognized(self.name, self.privacy, name, confidence, face, best, crop))
             report(Seen(self.name, name))
         elif (

@@ -168,9 +168,17 @@ class Analyzer:
         for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
             match, vector = observed.get(i, (None, None))
             sharp = sharpness(frame, box) if vector is not None else None
-            track.observations.append(Observation(index, box, match, vector, sharp))
+            observation = Observation(index, box, match, vector, sharp)
+            track.observations.append(observation)
+            track.count(
+                observation,
+                stream.gallery.index_for(self.profile(stream.privacy).model_id),
+                self.rule,
+                stream.privacy.kernel,
+                self.embedder.metric,
+            )
             if stream.max_observations:
-                del track.observations[: -stream.max_observations]
+                track.trim(stream.max_observations)
             if match is not None:
                 stream.last_embedded[track.id] = index
             if len(track.observations) >= stream.confirm and not track.votes():

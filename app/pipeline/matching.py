@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 
@@ -106,6 +107,31 @@ class TailCurve:
 
 
 @dataclass(frozen=True)
+class BlurCurve:
+    """One distance per calibrated relative blur (interpolated between, held beyond)."""
+
+    blur: tuple[float, ...]
+    distance: tuple[float, ...]
+
+    def at(self, relative: float) -> float:
+        return float(np.interp(relative, self.blur, self.distance))
+
+
+# Per-appearance evidence: observations x residents distances -> one score per resident, judged
+# by the rule's `appearance-<fusion>` curve (fitted on LFW appearances: bench/calibrate.py).
+FUSIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mean": lambda d: d.mean(axis=0),
+    "min": lambda d: d.min(axis=0),
+}
+WINDOW_FUSION = "min"  # the fusion a track's windows are judged by (app/pipeline/tracking.py)
+
+
+def curve_mode(fusion: str) -> str:
+    """The rule's curve for appearances scored by `fusion`."""
+    return f"appearance-{fusion}"
+
+
+@dataclass(frozen=True)
 class AcceptRule:
     """When the nearest resident may be named; see the module docstring."""
 
@@ -115,6 +141,11 @@ class AcceptRule:
     min_face_px: float  # faces narrower than this are unrecognisable at any blur
     fixed: float | None = None  # MATCH_THRESHOLD: one accept distance for everything
     runner_up: float = 1.0  # the nearest other resident must be this many times as far
+    # windows of a track (app/pipeline/tracking.py): `window` distinct observations, judged by
+    # the WINDOW_FUSION curve; an observation is distinct when at least `distinct` (by its
+    # relative blur) from every one counted before. window 0: no windows (votes only).
+    window: int = 0
+    distinct: BlurCurve | None = None
 
     @classmethod
     def load(cls, model: str, fixed: float | None = None) -> AcceptRule:
@@ -132,6 +163,7 @@ class AcceptRule:
             )
             for mode, c in raw["curves"].items()
         }
+        distinct = raw.get("distinct")
         return cls(
             curves,
             raw["stranger_rate"],
@@ -139,6 +171,19 @@ class AcceptRule:
             raw["min_face_px"],
             fixed,
             raw.get("runner_up", 1.0),
+            raw.get("window", 0) if distinct else 0,
+            BlurCurve(tuple(distinct["blur"]), tuple(distinct["distance"])) if distinct else None,
+        )
+
+    @property
+    def windows(self) -> bool:
+        """Whether tracks are judged by windows of distinct observations (calibrated, and not
+        replaced by one fixed distance)."""
+        return (
+            self.fixed is None
+            and self.window > 0
+            and self.distinct is not None
+            and curve_mode(WINDOW_FUSION) in self.curves
         )
 
     def recognisable(self, relative: float, face_px: float) -> bool:
@@ -264,6 +309,32 @@ class GalleryIndex:
             return clean
         return (clean + distances(probe[None], self.blurred[level], metric)[0]) / 2
 
+    def rows(
+        self,
+        probe: np.ndarray,
+        relative: float,
+        metric: str,
+        rule: AcceptRule | None,
+        tries: int = 1,
+    ) -> tuple[tuple[str, ...], np.ndarray]:
+        """Every row a probe at this relative blur is compared with (names), and its distance to
+        each, in the gallery's currency. Without a rule (calibration: bench/calibrate.py), the
+        enrolled photos only."""
+        dist = self.fused(probe, relative, metric)
+        names = self.names
+        level = blur_level(relative)
+        if rule is not None and level in self.seen:
+            # faces a camera saw blurred like the probe: "pair" distances, which run smaller
+            # than distances to an enrolled photo for strangers too, so they are scaled into
+            # the gallery's currency at this gallery's size. Unscaled, strangers were named
+            # (33 of 1,400 faces at 110 px, k = 25: bench/lfw_confirmed.py).
+            seen_names, seen = self.seen[level]
+            names = names + seen_names
+            seen_scale = rule.pair_to_gallery(relative, len(names) * tries)
+            seen_dist = distances(probe[None], seen, metric)[0] * seen_scale
+            dist = np.concatenate([dist, seen_dist])
+        return names, dist
+
     def match(
         self,
         probes: np.ndarray,
@@ -282,19 +353,7 @@ class GalleryIndex:
             if not self.names:
                 out.append(rule.judge(math.inf, None, relative, width, 1))
                 continue
-            dist = self.fused(probe, relative, metric)
-            names = self.names
-            level = blur_level(relative)
-            if level in self.seen:
-                # faces a camera saw blurred like the probe: "pair" distances, which run smaller
-                # than distances to an enrolled photo for strangers too, so they are scaled into
-                # the gallery's currency at this gallery's size. Unscaled, strangers were named
-                # (33 of 1,400 faces at 110 px, k = 25: bench/lfw_confirmed.py).
-                seen_names, seen = self.seen[level]
-                names = names + seen_names
-                seen_scale = rule.pair_to_gallery(relative, len(names) * tries)
-                seen_dist = distances(probe[None], seen, metric)[0] * seen_scale
-                dist = np.concatenate([dist, seen_dist])
+            names, dist = self.rows(probe, relative, metric, rule, tries)
             best = int(np.argmin(dist))
             name: str | None = names[best]
             if self.refuted(probe, name, float(dist[best]), metric, rule.pair_to_gallery(relative)):
@@ -303,6 +362,71 @@ class GalleryIndex:
             judged = rule.judge(float(dist[best]), name, relative, width, len(names) * tries, rival)
             out.append(replace(judged, nearest=names[best]))
         return out
+
+    def resident_distances(
+        self,
+        probes: np.ndarray,
+        relative: list[float],
+        metric: str,
+        rule: AcceptRule | None = None,
+    ) -> tuple[list[str], np.ndarray, int]:
+        """The residents, each probe's distance to each resident's nearest row (observations,
+        residents), and the most rows a probe was compared with. With a rule, a resident refuted
+        for a probe (`refuted`) is infinitely far from it."""
+        residents = self.residents
+        out, compared = [], 0
+        for probe, r in zip(probes, relative, strict=True):
+            names, dist = self.rows(probe, r, metric, rule)
+            compared = max(compared, len(names))
+            owners = np.asarray(names)
+            nearest = np.array([dist[owners == name].min() for name in residents])
+            for i, name in enumerate(residents):
+                if rule and self.refuted(
+                    probe, name, float(nearest[i]), metric, rule.pair_to_gallery(r)
+                ):
+                    nearest[i] = math.inf
+            out.append(nearest)
+        return residents, np.stack(out), compared
+
+    def judge_appearance(
+        self,
+        probes: np.ndarray,
+        face_px: list[float],
+        kernel: int,
+        metric: str,
+        rule: AcceptRule,
+        fusion: str = WINDOW_FUSION,
+    ) -> Match:
+        """One verdict for one appearance of a face (`probes`: one embedding per observation,
+        `face_px`: their widths): each observation's distance to each resident, fused over the
+        observations by `fusion`, judged by the rule's `appearance-<fusion>` curve, where a
+        *stranger's appearance* comes that close to one enrolled photo with chance
+        `stranger_rate / N`. Unrecognisable when most observations are; the look-alike guard
+        applies as to single faces."""
+        relative = [relative_blur(kernel, w) for w in face_px]
+        usable = [i for i, w in enumerate(face_px) if rule.recognisable(relative[i], w)]
+        if 2 * len(usable) < len(face_px) or not usable:
+            threshold = rule.threshold(rule.max_blur, 1)
+            return Match(None, math.inf, threshold, 0, unrecognisable=True)
+        mean_relative = float(np.mean([relative[i] for i in usable]))
+        if not self.names:
+            return rule.judge(math.inf, None, mean_relative, max(face_px), 1)
+        usable_relative = [relative[i] for i in usable]
+        residents, d, compared = self.resident_distances(
+            probes[usable], usable_relative, metric, rule
+        )
+        scores = FUSIONS[fusion](d)
+        best = int(np.argmin(scores))
+        rival = float(np.delete(scores, best).min()) if len(scores) > 1 else math.inf
+        return rule.judge(
+            float(scores[best]),
+            residents[best] if np.isfinite(scores[best]) else None,
+            mean_relative,
+            max(face_px[i] for i in usable),
+            compared,
+            rival,
+            curve_mode(fusion),
+        )
 
     def refuted(
         self, probe: np.ndarray, name: str | None, distance: float, metric: str, scale: float = 1.0
