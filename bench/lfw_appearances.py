@@ -32,9 +32,9 @@ from app.domain import Box
 from app.pipeline.matching import FUSIONS, AcceptRule, GalleryIndex, curve_mode, relative_blur
 from app.pipeline.tracking import Observation, Track
 from bench.appearance import judge_best
-from bench.calibrate import Appearance, Samples, appearance_samples, distinct_samples
 from bench.lfw import WALK, Embedded, Photo
 from bench.lfw_protocols import DRAWS, Bench, verdict
+from bench.samples import Appearance, Samples, appearance_samples, distinct_samples
 
 RESIDENTS = 20
 KERNELS = (0, 17, 25)

@@ -38,8 +38,8 @@ from app.pipeline.matching import (
     relative_blur,
 )
 from app.services import Services
-from bench.calibrate import Rivals, Samples, rivals, samples
 from bench.lfw import Embedded, Lfw, Photo, PhotoEmbedder, Sample
+from bench.samples import Rivals, Samples, rivals, samples
 
 HOUSEHOLD_KERNELS = (0, 17, 25, 35)
 FACE_SIZES = (110, 80, 50, 220)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from app.pipeline.matching import TailCurve
-from bench.calibrate import LOG_RATES, Samples, max_useful_blur
+from bench.calibrate import LOG_RATES, max_useful_blur
+from bench.samples import Samples
 
 CURVE = TailCurve((0.0, 0.0225, 0.034), LOG_RATES, ((0.05,) * len(LOG_RATES),) * 3)
 
@@ -24,7 +25,8 @@ def test_no_useful_band_leaves_every_blurred_face_unrecognisable():
 
 
 def test_runner_up_ratio_is_a_low_quantile_of_named_residents_rival_ratios():
-    from bench.calibrate import Rivals, fit_runner_up
+    from bench.calibrate import fit_runner_up
+    from bench.samples import Rivals
 
     own = np.full(200, 0.02)
     other = np.linspace(0.03, 0.2, 200)  # ratios 1.5 ... 10

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-APP = Path(__file__).resolve().parents[2] / "app"
+ROOT = Path(__file__).resolve().parents[2]
+APP, BENCH = ROOT / "app", ROOT / "bench"
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(APP.parent).with_suffix("").parts
+    parts = path.relative_to(ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -38,12 +39,12 @@ def imported(tree: ast.AST, modules: set[str]) -> set[str]:
     return {n if n in modules else n.split(".")[0] for n in names}
 
 
-def graph() -> dict[str, set[str]]:
-    paths = {module_name(p): p for p in APP.rglob("*.py")}
+def graph(package: Path) -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in package.rglob("*.py")}
     return {name: imported(ast.parse(p.read_text()), set(paths)) for name, p in paths.items()}
 
 
-GRAPH = graph()
+GRAPH = graph(APP)
 
 
 def cycle(edges: dict[str, set[str]]) -> list[str] | None:
@@ -78,6 +79,10 @@ def test_the_graph_is_read():
 
 def test_no_import_loops():
     assert cycle(GRAPH) is None
+
+
+def test_no_import_loops_in_the_benchmarks():
+    assert cycle(graph(BENCH)) is None
 
 
 def test_a_loop_would_be_found():
