@@ -65,6 +65,10 @@ def worker_name() -> str:
     return f"worker-{os.getpid()}@{socket.gethostname()}"
 
 
+def is_live(r: redis.Redis, name: str) -> bool:
+    return bool(r.exists(key(WORKER, name)))
+
+
 def live_workers(r: redis.Redis) -> list[dict[str, Any]]:
     """One entry per live worker process, by name, with the number of cameras it watches."""
     found = []

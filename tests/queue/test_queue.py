@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from app.queue.broker import PROGRESS, RUNNING, key
+from app.queue.broker import PROGRESS, celery_app
 from bench.synth_video import Appearance, write_video
 from tests.bus.broker import Subscriber
 from tests.bus.wait import until
@@ -40,9 +40,17 @@ def residents(response: requests.Response) -> list[str]:
     return [r["name"] for r in response.json()["RequestPostTopicUUID"]["value"]["residents"]]
 
 
-def frames_done(r, analysis_id: str) -> int:
-    state = r.get(key(PROGRESS, analysis_id))  # [done, total], while the analysis runs
-    return json.loads(state)[0] if state else 0
+def reports(cluster) -> list[dict]:
+    """What the running analyses last reported (their Celery PROGRESS states): done, total,
+    worker."""
+    backend = celery_app(cluster.redis.url).backend
+    r = cluster.redis.client()
+    found = []
+    for name in r.scan_iter(backend.get_key_for_task("*")):
+        meta = backend.decode_result(r.get(name))
+        if meta["status"] == PROGRESS:
+            found.append(meta["result"])
+    return found
 
 
 def done_by_others(cluster, pid: int) -> int:
@@ -85,16 +93,13 @@ def long_video(tmp_path_factory):
 
 
 def test_a_worker_killed_mid_analysis_costs_a_rerun_not_the_answer(cluster, long_video):
-    r = cluster.redis.client()
     sub = Subscriber(cluster.broker.port, ["home/faces/results"])
     try:
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(check, cluster, long_video, "killed1", 300)
-            until(lambda: next(r.scan_iter(key(RUNNING, "*")), None), "a worker runs it", 120)
-            running = next(r.scan_iter(key(RUNNING, "*"))).decode()
-            victim = int(r.get(running))
-            analysis_id = running.rsplit(":", 1)[1]
-            until(lambda: frames_done(r, analysis_id) > 0, "mid-analysis", 120)
+            until(lambda: any(p["done"] > 0 for p in reports(cluster)), "mid-analysis", 120)
+            (running,) = reports(cluster)
+            victim = int(running["worker"].split("@")[0].removeprefix("worker-"))
             before = done_by_others(cluster, victim)
             os.kill(victim, signal.SIGKILL)
             reply = pending.result(timeout=300)
