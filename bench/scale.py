@@ -1,13 +1,14 @@
 """Queue figures (docs/scale.md): `serve` with QUEUE_URL, a real redis-server and real
 `python -m app worker` processes, all on this machine over loopback.
 
-    python -m bench.scale [--videos 4] [--video-seconds 10] [--requests 20] [--runs 3]
+    python -m bench.scale [--videos 4] [--video-seconds 10] [--requests 20] [--runs 3] [--pin]
 
 - video analyses per minute with 1 and with 2 worker processes: --videos concurrent requests of a
   --video-seconds 640x360 clip (bench/synth_video.throughput_scene), median of --runs, and the
   cores the workers and the front kept busy meanwhile (and analyses per worker core-minute, which
   other jobs on the machine do not skew); once with OpenCV's default threads, once with
-  ANALYSIS_THREADS=1 per worker, side by side in one run;
+  ANALYSIS_THREADS=1 per worker, side by side in one run; with --pin, worker i is pinned to core
+  i (`taskset -a -cp i`, every thread of it), so one worker gets one core and two get two;
 - queueing overhead per image request: sequential requests alternating between the in-process
   service and the queue front with one worker (both up at once, so both see the same load), the
   median of the pairs' differences.
@@ -42,6 +43,7 @@ def main() -> None:
     parser.add_argument("--video-seconds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pin", action="store_true", help="worker i on core i only (taskset)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -57,7 +59,7 @@ def main() -> None:
         try:
             local = start_server(work / "local", MAX_CONTENT_LENGTH=BODY)
             try:
-                with _workers(work / "lat", redis_server.url, front, 1, {}):
+                with _workers(work / "lat", redis_server.url, front, 1, {}, args.pin):
                     images = _paired_latency(local, front, args.requests)
             finally:
                 stop_server(local)
@@ -65,7 +67,8 @@ def main() -> None:
             for threads in ("default", "1"):
                 env = {} if threads == "default" else {"ANALYSIS_THREADS": threads}
                 for n in (1, 2):
-                    with _workers(work / f"t{threads}n{n}", redis_server.url, front, n, env) as ws:
+                    folder = work / f"t{threads}n{n}"
+                    with _workers(folder, redis_server.url, front, n, env, args.pin) as ws:
                         video_rates[f"{n}_worker_threads_{threads}"] = _per_minute(
                             front, video, args.videos, args.runs, ws
                         )
@@ -76,6 +79,7 @@ def main() -> None:
     one_t, two_t = (video_rates[f"{n}_worker_threads_1"]["per_min"] for n in (1, 2))
     figures = {
         "cpus": os.cpu_count(),
+        "pinned": args.pin,
         "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
         "image_ms": images,
         "video": video_rates,
@@ -112,12 +116,19 @@ def _paired_latency(local: Server, front: Server, count: int) -> dict[str, float
 
 @contextmanager
 def _workers(
-    base: Path, url: str, front: Server, n: int, env: dict[str, str]
+    base: Path, url: str, front: Server, n: int, env: dict[str, str], pin: bool
 ) -> Iterator[list[subprocess.Popen]]:
     started: list[subprocess.Popen] = []
     try:
         for i in range(n):
             started.append(start_worker(base / str(i), url, front.database_dir, **env))
+            if pin:  # every thread it has; threads it starts later inherit the affinity
+                core = str(i % (os.cpu_count() or 1))
+                subprocess.run(
+                    ["taskset", "-a", "-cp", core, str(started[-1].pid)],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
         yield started
     finally:
         for w in started:
@@ -136,6 +147,7 @@ def _per_minute(
     """Median analyses per minute, and the cores the workers and the front kept busy meanwhile
     (CPU seconds per second)."""
     rates, cores, front_cores = [], [], []
+    load = os.getloadavg()[0]
     for run in range(runs):
         cpu, front_cpu = sum(_cpu_s(w.pid) for w in workers), _cpu_s(front.process.pid)
         start = time.perf_counter()
@@ -153,6 +165,7 @@ def _per_minute(
             statistics.median(r / c for r, c in zip(rates, cores, strict=True)), 1
         ),
         "front_cores_busy": round(statistics.median(front_cores), 2),
+        "load_average_1min_before": round(load, 2),
     }
 
 

@@ -126,4 +126,5 @@ def _done(result: AbortableAsyncResult, answered: bool) -> None:
         if answered:  # stops at its own deadline
             result.forget()
         else:
+            result.backend.remove_pending_result(result)  # no longer listened for
             result.abort()
