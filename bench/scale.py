@@ -6,7 +6,9 @@
 - video analyses per minute with 1 and with 2 worker processes: --videos concurrent requests of a
   --video-seconds 640x360 clip (bench/synth_video.throughput_scene), median of --runs, and the
   cores the workers and the front kept busy meanwhile (and analyses per worker core-minute, which
-  other jobs on the machine do not skew); once with OpenCV's default threads, once with
+  other jobs on the machine do not skew); the 1- and 2-worker runs alternate (two workers up,
+  the second consuming only in the 2-worker runs), so that each pair sees the same neighbours,
+  and the median of the pairs' ratios is given too; once with OpenCV's default threads, once with
   ANALYSIS_THREADS=1 per worker, side by side in one run; with --pin, worker i is pinned to core
   i (`taskset -a -cp i`, every thread of it), so one worker gets one core and two get two;
 - queueing overhead per image request: sequential requests alternating between the in-process
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -29,6 +32,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+from app.queue.broker import celery_app
 from bench.http_latency import FACES, FPS, IMAGE, post
 from bench.synth_video import throughput_scene, write_video
 from tests.e2e.server import Server, start_server, stop_server
@@ -63,15 +67,17 @@ def main() -> None:
                     images = _paired_latency(local, front, args.requests)
             finally:
                 stop_server(local)
-            video_rates = {}
+            video_rates, pairs = {}, {}
             for threads in ("default", "1"):
                 env = {} if threads == "default" else {"ANALYSIS_THREADS": threads}
+                folder = work / f"t{threads}"
+                with _workers(folder, redis_server.url, front, 2, env, args.pin) as ws:
+                    runs = _alternating(front, video, args.videos, args.runs, ws, redis_server.url)
                 for n in (1, 2):
-                    folder = work / f"t{threads}n{n}"
-                    with _workers(folder, redis_server.url, front, n, env, args.pin) as ws:
-                        video_rates[f"{n}_worker_threads_{threads}"] = _per_minute(
-                            front, video, args.videos, args.runs, ws
-                        )
+                    video_rates[f"{n}_worker_threads_{threads}"] = _summary(runs[n])
+                pairs[threads] = round(
+                    statistics.median(b[0] / a[0] for a, b in zip(runs[1], runs[2], strict=True)), 2
+                )
         finally:
             stop_server(front)
             redis_server.stop()
@@ -86,6 +92,7 @@ def main() -> None:
         "speedup_2_vs_1": round(two / one, 2),
         "speedup_2_vs_1_with_1_thread_each": round(two_t / one_t, 2),
         "best_2_vs_best_1": round(max(two, two_t) / max(one, one_t), 2),
+        "paired_speedup_median": pairs,
     }
     print(
         f"{args.video_seconds} s video, {args.videos} concurrent, median of {args.runs}: "
@@ -93,6 +100,7 @@ def main() -> None:
         f"ANALYSIS_THREADS=1: {one_t} and {two_t} "
         f"({figures['speedup_2_vs_1_with_1_thread_each']}x); load average at start {load_start}"
     )
+    print(f"median of the runs' paired 2/1 ratios: {pairs['default']}x, one thread {pairs['1']}x")
     print(
         f"image p50 over {args.requests} paired requests: in-process {images['in_process_p50']} "
         f"ms, queue {images['queue_p50']} ms (overhead p50 {images['overhead_p50']} ms)"
@@ -141,31 +149,61 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _per_minute(
-    front: Server, video: Path, videos: int, runs: int, workers: list[subprocess.Popen]
-) -> dict[str, float]:
-    """Median analyses per minute, and the cores the workers and the front kept busy meanwhile
-    (CPU seconds per second)."""
-    rates, cores, front_cores = [], [], []
-    load = os.getloadavg()[0]
+def _alternating(
+    front: Server,
+    video: Path,
+    videos: int,
+    runs: int,
+    workers: list[subprocess.Popen],
+    url: str,
+) -> dict[int, list[tuple[float, float, float, float]]]:
+    """`runs` runs with the first worker alone (the second stops consuming: Celery's
+    cancel_consumer) and as many with both, alternately, so that each pair of runs sees the
+    same neighbours on the machine. Per run: analyses per minute, the cores the workers and the
+    front kept busy (CPU seconds per second), the load average before it."""
+    control = celery_app(url).control
+    second = [f"worker-{workers[1].pid}@{socket.gethostname()}"]
+    found: dict[int, list[tuple[float, float, float, float]]] = {1: [], 2: []}
     for run in range(runs):
-        cpu, front_cpu = sum(_cpu_s(w.pid) for w in workers), _cpu_s(front.process.pid)
-        start = time.perf_counter()
-        with ThreadPoolExecutor(videos) as pool:
-            list(pool.map(partial(post, front, video), range(run * videos, (run + 1) * videos)))
-        wall = time.perf_counter() - start
-        rates.append(videos * 60 / wall)
-        cores.append((sum(_cpu_s(w.pid) for w in workers) - cpu) / wall)
-        front_cores.append((_cpu_s(front.process.pid) - front_cpu) / wall)
+        for n in (1, 2):
+            switch = control.cancel_consumer if n == 1 else control.add_consumer
+            assert switch("celery", destination=second, reply=True, timeout=10), "no reply"
+            first = (2 * run + n - 1) * videos
+            found[n].append(_one_run(front, video, range(first, first + videos), workers[:n]))
+    return found
+
+
+def _one_run(
+    front: Server, video: Path, ids: range, workers: list[subprocess.Popen]
+) -> tuple[float, float, float, float]:
+    load = os.getloadavg()[0]
+    cpu, front_cpu = sum(_cpu_s(w.pid) for w in workers), _cpu_s(front.process.pid)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(len(ids)) as pool:
+        list(pool.map(partial(post, front, video), ids))
+    wall = time.perf_counter() - start
+    return (
+        len(ids) * 60 / wall,
+        (sum(_cpu_s(w.pid) for w in workers) - cpu) / wall,
+        (_cpu_s(front.process.pid) - front_cpu) / wall,
+        load,
+    )
+
+
+def _summary(runs: list[tuple[float, float, float, float]]) -> dict[str, float]:
+    """Medians of the runs: analyses per minute, the cores the workers and the front kept busy,
+    and analyses per worker core-minute (what the analyses cost, whatever share of the machine
+    the workers got); the load averages before the runs."""
+    rates, cores, front_cores, loads = zip(*runs, strict=True)
     return {
         "per_min": round(statistics.median(rates), 1),
         "worker_cores_busy": round(statistics.median(cores), 2),
-        # what the analyses cost, whatever share of the machine the workers got
         "per_worker_core_min": round(
             statistics.median(r / c for r, c in zip(rates, cores, strict=True)), 1
         ),
         "front_cores_busy": round(statistics.median(front_cores), 2),
-        "load_average_1min_before": round(load, 2),
+        "load_average_1min_before_min": round(min(loads), 2),
+        "load_average_1min_before_max": round(max(loads), 2),
     }
 
 
