@@ -56,10 +56,6 @@ class Bus:
         ]
         self._started = False
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.destinations)
-
     def wait_ready(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for every bus to connect; True when all are."""
         return all(d.transport.wait_ready(timeout) for d in self.destinations)

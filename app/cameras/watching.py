@@ -108,15 +108,13 @@ class Watching:
         elif isinstance(report, Unrecognisable):
             self._emit("unrecognisable", report.camera, None, None, report.privacy)
         else:
+            camera, now, privacy = report.camera, self._clock(), report.privacy
             if isinstance(report, Recognized):
-                self.presence.seen(report.resident, report.camera)
+                self.presence.seen(report.resident, camera)
                 resident, confidence = report.resident, report.confidence
+                event = CameraEvent("recognized", camera, resident, now, confidence, privacy)
             else:
-                resident, confidence = None, None
-            kind = "recognized" if resident else "unknown"
-            event = CameraEvent(
-                kind, report.camera, resident, self._clock(), confidence, report.privacy
-            )
+                event = CameraEvent("unknown", camera, None, now, None, privacy)
             stored = self.feed.emit(event, self._face(report.privacy, report.face, report.best))
             if report.crop is not None:
                 self.crops.keep(stored.id, report.camera, report.crop)

@@ -165,22 +165,23 @@ class Analyzer:
         observed = dict(
             zip(due, self._observe(frame, [boxes[i] for i in due], stream), strict=True)
         )
+        gallery_index = stream.gallery.index_for(self.profile(stream.privacy).model_id)
         for i, (box, track) in enumerate(zip(boxes, tracks, strict=True)):
             match, vector = observed.get(i, (None, None))
             sharp = sharpness(frame, box) if vector is not None else None
             observation = Observation(index, box, match, vector, sharp)
             track.observations.append(observation)
-            track.count(
-                observation,
-                stream.gallery.index_for(self.profile(stream.privacy).model_id),
-                self.rule,
-                stream.privacy.kernel,
-                self.embedder.metric,
-            )
+            if match is not None:  # only an embedded observation can count towards a window
+                track.count(
+                    observation,
+                    gallery_index,
+                    self.rule,
+                    stream.privacy.kernel,
+                    self.embedder.metric,
+                )
+                stream.last_embedded[track.id] = index
             if stream.max_observations:
                 track.trim(stream.max_observations)
-            if match is not None:
-                stream.last_embedded[track.id] = index
             if len(track.observations) >= stream.confirm and not track.votes():
                 self._verify(frame, box, track, stream)  # double-check before counting
         return tracks

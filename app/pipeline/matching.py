@@ -408,10 +408,10 @@ class GalleryIndex:
         if 2 * len(usable) < len(face_px) or not usable:
             threshold = rule.threshold(rule.max_blur, 1)
             return Match(None, math.inf, threshold, 0, unrecognisable=True)
-        mean_relative = float(np.mean([relative[i] for i in usable]))
+        usable_relative = [relative[i] for i in usable]
+        mean_relative = float(np.mean(usable_relative))
         if not self.names:
             return rule.judge(math.inf, None, mean_relative, max(face_px), 1)
-        usable_relative = [relative[i] for i in usable]
         residents, d, compared = self.resident_distances(
             probes[usable], usable_relative, metric, rule
         )
